@@ -1,0 +1,42 @@
+package dev.switchback.activities.spi;
+
+import dev.switchback.messages.values.FenceResult;
+import dev.switchback.messages.values.PreflightCheck;
+import java.util.List;
+
+/**
+ * One database engine's session check, write fence and privileges. Implementations live in their
+ * own package ({@code .postgres}, {@code .mysql}, {@code .redis}, ...) and are registered in {@link
+ * Registry}. Every method must be idempotent.
+ */
+public interface DatabaseEngine {
+
+  /** The engine name used in plans ({@code source.engine}). */
+  String name();
+
+  /**
+   * Application sessions on the endpoint now, split into writers and others; the migration account,
+   * replication and Switchback's own sessions are counted as excluded.
+   */
+  Sessions listSessions(EngineContext ctx);
+
+  /**
+   * Stops application writes; the migration account and replication keep working where possible.
+   */
+  FenceResult fenceWrites(EngineContext ctx);
+
+  /** Lifts the fence. */
+  FenceResult unfenceWrites(EngineContext ctx);
+
+  /** Removes {@code account}'s write privileges. */
+  String revokeWrite(EngineContext ctx, String account);
+
+  /** Read-only checks for preflight: reachable, privileges to fence and list sessions. */
+  List<PreflightCheck> preflight(EngineContext ctx);
+
+  /** The result of {@link #listSessions}. */
+  record Sessions(
+      List<dev.switchback.messages.values.SessionInfo> writers,
+      List<dev.switchback.messages.values.SessionInfo> others,
+      int excluded) {}
+}

@@ -1,0 +1,58 @@
+package dev.switchback.activities.spi;
+
+import dev.switchback.messages.values.Direction;
+import dev.switchback.messages.values.InstanceState;
+import dev.switchback.messages.values.SequenceSyncResult;
+
+/**
+ * A migration instance's operations, one shot each. Waiting (for latency, Paused, Running, the
+ * drain) is done by the activities around these calls, which poll and heartbeat; a provider only
+ * looks and acts. Every method must be idempotent: Temporal retries.
+ *
+ * <p>Implementations live in their own package ({@code .postgres}, {@code .mysql}, {@code .dts},
+ * {@code .redis}) and are registered in {@link Registry}.
+ */
+public interface MigrationProvider {
+
+  /** The provider name used in plans ({@code migration.provider}). */
+  String name();
+
+  /** The instance in {@code direction} now; status {@code NOT_FOUND} when it does not exist. */
+  InstanceState describe(MigrationContext ctx, Direction direction);
+
+  /**
+   * The exact position the writer side of {@code direction} is at, taken right after the fence (an
+   * LSN, a GTID set, an offset), or null when this provider cannot prove a drain exactly (the
+   * stability window is used then).
+   */
+  String writerPosition(MigrationContext ctx, Direction direction);
+
+  /**
+   * The position the instance has confirmed applying, comparable with {@link #writerPosition}, and
+   * whether it covers {@code target}.
+   */
+  boolean drained(MigrationContext ctx, Direction direction, String target);
+
+  /** Requests a pause; returns at once. Never resumes a paused instance. */
+  void pause(MigrationContext ctx, Direction direction);
+
+  /**
+   * Creates and starts the reverse (destination to source), incremental-only instance at the
+   * destination's current position. Must be a no-op if the reverse instance already exists.
+   */
+  void createReverseIncremental(MigrationContext ctx);
+
+  /** Terminates the instance in {@code direction} and frees what it holds; no-op when gone. */
+  void terminate(MigrationContext ctx, Direction direction);
+
+  /** Copies values the migration does not carry (sequences) along {@code direction}. */
+  default SequenceSyncResult syncSequences(MigrationContext ctx, Direction direction) {
+    return new SequenceSyncResult(0, "nothing to sync for " + name());
+  }
+
+  /** Read-only checks for preflight: privileges, configuration, the reverse path possible. */
+  default java.util.List<dev.switchback.messages.values.PreflightCheck> preflight(
+      MigrationContext ctx) {
+    return java.util.List.of();
+  }
+}

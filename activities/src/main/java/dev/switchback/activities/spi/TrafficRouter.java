@@ -1,0 +1,21 @@
+package dev.switchback.activities.spi;
+
+import dev.switchback.messages.values.RouterState;
+import dev.switchback.messages.values.Side;
+import dev.switchback.plan.CutoverPlan;
+
+/** How the application is stopped, pointed and resumed. Every method must be idempotent. */
+public interface TrafficRouter {
+
+  /** The router type used in plans ({@code router.type}). */
+  String name();
+
+  RouterState quiesce(String cutoverId, CutoverPlan plan);
+
+  RouterState point(String cutoverId, CutoverPlan plan, Side target);
+
+  RouterState resume(String cutoverId, CutoverPlan plan);
+
+  /** Where the application points now, for preflight and status. */
+  RouterState state(String cutoverId, CutoverPlan plan);
+}

@@ -1,0 +1,4 @@
+package dev.switchback.messages.values;
+
+/** Engine catch-ups the migration does not carry (PostgreSQL sequences). */
+public record SequenceSyncResult(int synced, String detail) {}

@@ -1,0 +1,35 @@
+package dev.switchback.plan;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Map;
+
+/**
+ * The migration instance that carries writes from source to destination, and the reverse instance
+ * that carries them back after the switch.
+ *
+ * @param provider {@code postgres} (logical replication: a subscription is the instance), {@code
+ *     mysql}/{@code mariadb} (GTID replication: a channel is the instance), {@code dts} (Alibaba
+ *     Cloud DTS job id), {@code redis} (REPLICAOF)
+ * @param instance the forward instance: subscription name, channel name or DTS job id
+ * @param reverseInstance the reverse instance's name; default {@code sb_rev_<plan name>}
+ * @param options provider-specific settings (for example DTS region and endpoint)
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record MigrationSpec(
+    String provider, String instance, String reverseInstance, Map<String, String> options) {
+
+  public MigrationSpec withDefaults(String planName) {
+    String reverse = reverseInstance;
+    if (reverse == null && planName != null) {
+      reverse = "sb_rev_" + planName.replaceAll("[^A-Za-z0-9_]", "_").toLowerCase();
+    }
+    return new MigrationSpec(
+        provider, instance, reverse, options == null ? Map.of() : Map.copyOf(options));
+  }
+
+  public String option(String key, String fallback) {
+    return options == null ? fallback : options.getOrDefault(key, fallback);
+  }
+}

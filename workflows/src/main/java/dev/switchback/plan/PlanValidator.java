@@ -1,0 +1,291 @@
+package dev.switchback.plan;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Validates a plan (after {@link CutoverPlan#withDefaults()}) in one place, before any side effect.
+ * Deterministic: the workflow calls it too, so a plan started with the {@code temporal} CLI is
+ * checked the same way as one started with {@code switchback start}.
+ */
+public final class PlanValidator {
+  public static final Set<String> PROVIDERS =
+      Set.of("postgres", "mysql", "mariadb", "dts", "redis");
+  public static final Set<String> ENGINES =
+      Set.of("postgres", "mysql", "mariadb", "sqlserver", "oracle", "redis", "mongodb");
+  public static final Set<String> ROUTERS = Set.of("manual", "webhook", "pgbouncer");
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  private static final Pattern SECRET_REF =
+      Pattern.compile("(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)");
+  private static final Pattern IDENT = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+
+  private PlanValidator() {}
+
+  /** Every problem found; empty when the plan is valid. */
+  public static List<PlanProblem> problems(CutoverPlan plan) {
+    List<PlanProblem> out = new ArrayList<>();
+    if (plan == null) {
+      out.add(
+          new PlanProblem(
+              "(plan)", "the plan is empty", "write a plan; see plans/example-postgres.yaml"));
+      return out;
+    }
+    if (plan.name() == null || !NAME.matcher(plan.name()).matches()) {
+      out.add(
+          new PlanProblem(
+              "name",
+              plan.name() == null ? "missing" : "'" + plan.name() + "' is not a valid plan name",
+              "use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit"));
+    }
+    migration(plan.migration(), out);
+    endpoint("source", plan.source(), out);
+    endpoint("destination", plan.destination(), out);
+    if (plan.source() != null
+        && plan.destination() != null
+        && plan.source().url() != null
+        && plan.source().url().equals(plan.destination().url())) {
+      out.add(
+          new PlanProblem(
+              "destination.url",
+              "source and destination are the same endpoint",
+              "point destination.url at the migration's destination database"));
+    }
+    if (plan.migrationAccount() == null || blank(plan.migrationAccount().user())) {
+      out.add(
+          new PlanProblem(
+              "migrationAccount.user",
+              "missing",
+              "name the account the migration instance writes with (its sessions are excluded"
+                  + " from the session check; its writes are revoked at finalize)"));
+    }
+    router(plan.router(), out);
+    thresholds(plan.thresholds(), out);
+    gates(plan, out);
+    tests(plan.tests(), out);
+    if (plan.validation() != null) {
+      String mode = plan.validation().mode();
+      if (mode != null && !Set.of("full", "sample").contains(mode)) {
+        out.add(
+            new PlanProblem(
+                "validation.mode", "'" + mode + "' is not a mode", "use full or sample"));
+      }
+    }
+    duration("soak", plan.soak(), out);
+    return out;
+  }
+
+  /**
+   * Throws {@link InvalidPlanException} listing every problem.
+   *
+   * @return the plan with defaults filled in
+   */
+  public static CutoverPlan validate(CutoverPlan plan) {
+    CutoverPlan full = plan == null ? null : plan.withDefaults();
+    List<PlanProblem> problems = problems(full);
+    if (!problems.isEmpty()) {
+      throw new InvalidPlanException(problems);
+    }
+    return full;
+  }
+
+  private static void migration(MigrationSpec m, List<PlanProblem> out) {
+    if (m == null) {
+      out.add(
+          new PlanProblem(
+              "migration",
+              "missing",
+              "add migration: {provider: postgres, instance: <subscription>}"));
+      return;
+    }
+    if (m.provider() == null || !PROVIDERS.contains(m.provider())) {
+      out.add(
+          new PlanProblem(
+              "migration.provider",
+              m.provider() == null ? "missing" : "'" + m.provider() + "' is not a provider",
+              "use one of " + new java.util.TreeSet<>(PROVIDERS)));
+    }
+    if (blank(m.instance()) || !IDENT.matcher(m.instance()).matches()) {
+      out.add(
+          new PlanProblem(
+              "migration.instance",
+              blank(m.instance())
+                  ? "missing"
+                  : "'" + m.instance() + "' is not a valid instance name",
+              "name the forward migration instance (subscription, channel or DTS job id)"));
+    }
+    if (m.reverseInstance() != null && !IDENT.matcher(m.reverseInstance()).matches()) {
+      out.add(
+          new PlanProblem(
+              "migration.reverseInstance",
+              "'" + m.reverseInstance() + "' is not a valid instance name",
+              "use letters, digits, '_', '-' or '.'"));
+    }
+  }
+
+  private static void endpoint(String field, EndpointSpec e, List<PlanProblem> out) {
+    if (e == null) {
+      out.add(
+          new PlanProblem(
+              field, "missing", "add " + field + ": {engine: ..., url: ..., user: ...}"));
+      return;
+    }
+    if (e.engine() == null || !ENGINES.contains(e.engine())) {
+      out.add(
+          new PlanProblem(
+              field + ".engine",
+              e.engine() == null ? "missing" : "'" + e.engine() + "' is not an engine",
+              "use one of " + new java.util.TreeSet<>(ENGINES)));
+    }
+    if (blank(e.url())) {
+      out.add(
+          new PlanProblem(
+              field + ".url",
+              "missing",
+              "give the admin connection URL, e.g. jdbc:postgresql://host:5432/app"));
+    } else if (e.url().matches("(?i).*(password=|:[^/@:]+@).*")) {
+      out.add(
+          new PlanProblem(
+              field + ".url",
+              "the URL carries a password, which would be stored in workflow history",
+              "remove it from the URL and set " + field + ".password: env:NAME or file:/path"));
+    }
+    if (e.password() != null && !SECRET_REF.matcher(e.password()).matches()) {
+      out.add(
+          new PlanProblem(
+              field + ".password",
+              "a literal password would be stored in workflow history",
+              "write a reference: env:NAME (an environment variable of the worker) or file:/path"));
+    }
+  }
+
+  private static void router(RouterSpec r, List<PlanProblem> out) {
+    if (r.type() == null || !ROUTERS.contains(r.type())) {
+      out.add(
+          new PlanProblem(
+              "router.type",
+              "'" + r.type() + "' is not a router",
+              "use one of " + new java.util.TreeSet<>(ROUTERS)));
+    } else if (!"manual".equals(r.type()) && blank(r.url())) {
+      out.add(
+          new PlanProblem("router.url", "missing for router " + r.type(), "give the router's URL"));
+    }
+    if (r.url() != null && !r.url().matches("(?i)(https?|postgres(ql)?)://.+")) {
+      out.add(
+          new PlanProblem(
+              "router.url", "'" + r.url() + "' is not a URL", "write http://host:port/path"));
+    }
+    if (r.token() != null && !SECRET_REF.matcher(r.token()).matches()) {
+      out.add(
+          new PlanProblem(
+              "router.token",
+              "a literal token would be stored in workflow history",
+              "write env:NAME or file:/path"));
+    }
+    duration("router.timeout", r.timeout(), out);
+  }
+
+  private static void thresholds(Thresholds t, List<PlanProblem> out) {
+    duration("thresholds.maxLatencyToStart", t.maxLatencyToStart(), out);
+    duration("thresholds.catchUpTimeout", t.catchUpTimeout(), out);
+    duration("thresholds.drainTimeout", t.drainTimeout(), out);
+    duration("thresholds.stabilityWindow", t.stabilityWindow(), out);
+    duration("thresholds.stabilityTolerance", t.stabilityTolerance(), out);
+    duration("thresholds.sessionCheckTimeout", t.sessionCheckTimeout(), out);
+    duration("thresholds.instanceTimeout", t.instanceTimeout(), out);
+  }
+
+  private static void gates(CutoverPlan plan, List<PlanProblem> out) {
+    boolean anyApproval = false;
+    for (String name : List.of(GatesSpec.QUIESCE, GatesSpec.SWITCH, GatesSpec.FINALIZE)) {
+      GateSpec g = plan.gates().gate(name);
+      String f = "gates." + name;
+      if (!Set.of("auto", "approval").contains(g.mode())) {
+        out.add(
+            new PlanProblem(
+                f + ".mode", "'" + g.mode() + "' is not a mode", "use approval or auto"));
+      }
+      anyApproval |= "approval".equals(g.mode());
+      if (g.timeout() != null) {
+        duration(f + ".timeout", g.timeout(), out);
+      }
+      if (!Set.of("abort", "rollback").contains(g.onTimeout())) {
+        out.add(
+            new PlanProblem(
+                f + ".onTimeout",
+                "'" + g.onTimeout() + "' is not an action",
+                "use abort or rollback"));
+      } else if ("abort".equals(g.onTimeout()) && !GatesSpec.QUIESCE.equals(name)) {
+        out.add(
+            new PlanProblem(
+                f + ".onTimeout",
+                "abort is only possible before writes stop",
+                "use rollback (writes are already stopped at the " + name + " gate)"));
+      }
+    }
+    if (anyApproval && plan.approvers().isEmpty()) {
+      out.add(
+          new PlanProblem(
+              "approvers",
+              "a gate needs approval but nobody may approve",
+              "list the people allowed to approve, e.g. approvers: [alice, bob], or set the gates to auto"));
+    }
+    Set<String> seen = new HashSet<>();
+    for (String a : plan.approvers()) {
+      if (blank(a) || !seen.add(a)) {
+        out.add(
+            new PlanProblem(
+                "approvers", "'" + a + "' is blank or listed twice", "list each approver once"));
+      }
+    }
+  }
+
+  private static void tests(List<TestSpec> tests, List<PlanProblem> out) {
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < tests.size(); i++) {
+      TestSpec t = tests.get(i);
+      String f = "tests[" + i + "]";
+      if (blank(t.name()) || !names.add(t.name())) {
+        out.add(
+            new PlanProblem(f + ".name", "missing or not unique", "give each test its own name"));
+      }
+      if ("sql".equals(t.type())) {
+        if (blank(t.sql())) {
+          out.add(new PlanProblem(f + ".sql", "missing", "write the statement to run"));
+        }
+      } else if ("http".equals(t.type())) {
+        if (blank(t.url()) || !t.url().matches("(?i)https?://.+")) {
+          out.add(
+              new PlanProblem(
+                  f + ".url", "missing or not an http(s) URL", "write http://host:port/path"));
+        }
+      } else {
+        out.add(
+            new PlanProblem(
+                f + ".type", "'" + t.type() + "' is not a test type", "use sql or http"));
+      }
+      if (!Set.of("source", "destination").contains(t.target())) {
+        out.add(
+            new PlanProblem(
+                f + ".target", "'" + t.target() + "' is not a side", "use destination or source"));
+      }
+      duration(f + ".timeout", t.timeout(), out);
+    }
+  }
+
+  private static void duration(String field, String value, List<PlanProblem> out) {
+    if (!Durations.valid(value)) {
+      out.add(
+          new PlanProblem(
+              field,
+              value == null ? "missing" : "'" + value + "' is not a duration",
+              "write a number and a unit, e.g. 500ms, 5s, 2m, 1h"));
+    }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+}
