@@ -32,4 +32,20 @@ public record MigrationSpec(
   public String option(String key, String fallback) {
     return options == null ? fallback : options.getOrDefault(key, fallback);
   }
+
+  /**
+   * Whether the reverse instance can write into the source while the application fence is up.
+   * Native replication can (PostgreSQL apply workers ignore a read-only default; MySQL/MariaDB
+   * replication threads ignore read_only; a Redis replica applies its master's stream), so the
+   * fence stays up and a stray client cannot write to the old source. DTS writes as an ordinary
+   * account, so the seed lifts the source's restriction before starting it. Option {@code
+   * reverseWritesThroughFence} overrides.
+   */
+  public boolean reverseWritesThroughFence() {
+    String value = option("reverseWritesThroughFence", null);
+    if (value != null) {
+      return Boolean.parseBoolean(value);
+    }
+    return !"dts".equals(provider);
+  }
 }

@@ -1,0 +1,143 @@
+package dev.switchback.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PlanValidatorTest {
+
+  private static CutoverPlan minimal() {
+    return new CutoverPlan(
+        "orders",
+        new MigrationSpec("postgres", "sb_fwd", null, null),
+        new EndpointSpec(
+            "postgres", "jdbc:postgresql://127.0.0.1:5433/app", "postgres", null, null, null),
+        new EndpointSpec(
+            "postgres", "jdbc:postgresql://127.0.0.1:5434/app", "postgres", null, null, null),
+        new MigrationAccountSpec("migrator", null),
+        null,
+        null,
+        null,
+        List.of("alice"),
+        null,
+        null,
+        null);
+  }
+
+  @Test
+  void minimalPlanGetsTheSeedsDefaults() {
+    CutoverPlan plan = PlanValidator.validate(minimal());
+    assertEquals("5s", plan.thresholds().maxLatencyToStart());
+    assertEquals("2m", plan.thresholds().stabilityWindow());
+    assertEquals("2s", plan.thresholds().stabilityTolerance());
+    assertEquals("approval", plan.gates().quiesce().mode());
+    assertEquals("abort", plan.gates().quiesce().onTimeout());
+    assertEquals("rollback", plan.gates().switchGate().onTimeout());
+    assertEquals("manual", plan.router().type());
+    assertEquals("sb_rev_orders", plan.migration().reverseInstance());
+    assertEquals("cutover-orders", plan.workflowId());
+    assertTrue(plan.migration().reverseWritesThroughFence());
+  }
+
+  @Test
+  void literalPasswordIsRefusedNamingTheFieldAndTheFix() {
+    CutoverPlan p = minimal();
+    CutoverPlan bad =
+        new CutoverPlan(
+            p.name(),
+            p.migration(),
+            new EndpointSpec("postgres", p.source().url(), "postgres", "s3cret", null, null),
+            p.destination(),
+            p.migrationAccount(),
+            null,
+            null,
+            null,
+            p.approvers(),
+            null,
+            null,
+            null);
+    InvalidPlanException e =
+        assertThrows(InvalidPlanException.class, () -> PlanValidator.validate(bad));
+    PlanProblem problem = e.problems().get(0);
+    assertEquals("source.password", problem.field());
+    assertTrue(problem.fix().contains("env:NAME"), problem.fix());
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() {
+    CutoverPlan bad =
+        new CutoverPlan(
+            "Bad Name",
+            new MigrationSpec("oracle-goldengate", null, null, null),
+            new EndpointSpec(
+                "postgres", "jdbc:postgresql://u:pw@127.0.0.1/app", null, null, null, null),
+            null,
+            null,
+            new RouterSpec("webhook", null, null, null),
+            new Thresholds("5 seconds", null, null, null, null, null, null),
+            new GatesSpec(null, new GateSpec("approval", "10m", "abort"), null),
+            List.of(),
+            null,
+            null,
+            "1 week");
+    List<String> fields =
+        PlanValidator.problems(bad.withDefaults()).stream().map(PlanProblem::field).toList();
+    assertTrue(
+        fields.containsAll(
+            List.of(
+                "name",
+                "migration.provider",
+                "migration.instance",
+                "source.url",
+                "destination",
+                "migrationAccount.user",
+                "router.url",
+                "thresholds.maxLatencyToStart",
+                "gates.switch.onTimeout",
+                "approvers",
+                "soak")),
+        fields.toString());
+  }
+
+  @Test
+  void sameEndpointOnBothSidesIsRefused() {
+    CutoverPlan p = minimal();
+    CutoverPlan bad =
+        new CutoverPlan(
+            p.name(),
+            p.migration(),
+            p.source(),
+            p.source(),
+            p.migrationAccount(),
+            null,
+            null,
+            null,
+            p.approvers(),
+            null,
+            null,
+            null);
+    assertTrue(
+        PlanValidator.problems(bad.withDefaults()).stream()
+            .anyMatch(x -> x.field().equals("destination.url")));
+  }
+
+  @Test
+  void durationsAcceptTheOperatorsUnits() {
+    assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
+    assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
+    assertEquals(Duration.ofHours(24), Durations.parse("24h"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("2 minutes"));
+    assertTrue(e.getMessage().contains("e.g. 500ms"));
+  }
+
+  @Test
+  void dtsReverseIsStartedOnlyAfterTheSourceFenceIsLifted() {
+    assertEquals(
+        false, new MigrationSpec("dts", "dtsjob1", null, null).reverseWritesThroughFence());
+  }
+}
