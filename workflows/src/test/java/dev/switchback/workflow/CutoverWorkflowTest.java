@@ -90,7 +90,15 @@ class CutoverWorkflowTest {
   }
 
   @AfterEach
-  void tearDown() {
+  void tearDown(org.junit.jupiter.api.TestInfo info) throws java.io.IOException {
+    // mvn test -Dswitchback.recordHistories=DIR keeps each run's history for the replay test.
+    String dir = System.getProperty("switchback.recordHistories");
+    if (dir != null && !info.getDisplayName().startsWith("workflowIdMustBe")) {
+      String json = client.fetchHistory("cutover-orders").toJson(true);
+      String name = info.getDisplayName().replaceAll("[^A-Za-z0-9]+", "_");
+      java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
+      java.nio.file.Files.writeString(java.nio.file.Path.of(dir, name + ".json"), json);
+    }
     env.close();
   }
 

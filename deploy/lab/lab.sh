@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The local lab: the extra database servers Switchback's tests and demo use, beside the ones this
+# kind of machine runs (PostgreSQL 5432, MariaDB 3306, Redis 6379).
+#   deploy/lab/lab.sh start|stop|status|urls [all|postgres|mariadb|redis]
+# Each engine has its own idempotent script next to this one.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cmd="${1:-status}"
+what="${2:-all}"
+case "$cmd" in
+  start|stop|status|urls) ;;
+  *) echo "usage: $0 start|stop|status|urls [all|postgres|mariadb|redis]" >&2; exit 2 ;;
+esac
+if [ "$what" = all ]; then
+  engines="postgres mariadb redis"
+else
+  engines="$what"
+fi
+rc=0
+for engine in $engines; do
+  script="$here/$engine.sh"
+  if [ ! -f "$script" ]; then
+    echo "lab: no script for '$engine' (expected $script)" >&2
+    rc=2
+    continue
+  fi
+  echo "== lab $cmd $engine"
+  bash "$script" "$cmd" || rc=$?
+done
+exit "$rc"
