@@ -9,7 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record MigrationAccountSpec(String user, Boolean revokeAtFinalize) {
+public record MigrationAccountSpec(String user, String password, Boolean revokeAtFinalize) {
 
   public boolean revoke() {
     return revokeAtFinalize == null || revokeAtFinalize;

@@ -61,6 +61,15 @@ public final class PlanValidator {
               "name the account the migration instance writes with (its sessions are excluded"
                   + " from the session check; its writes are revoked at finalize)"));
     }
+    if (plan.migrationAccount() != null
+        && plan.migrationAccount().password() != null
+        && !SECRET_REF.matcher(plan.migrationAccount().password()).matches()) {
+      out.add(
+          new PlanProblem(
+              "migrationAccount.password",
+              "a literal password would be stored in workflow history",
+              "write a reference: env:NAME or file:/path"));
+    }
     router(plan.router(), out);
     thresholds(plan.thresholds(), out);
     gates(plan, out);

@@ -18,7 +18,7 @@ class PlanValidatorTest {
             "postgres", "jdbc:postgresql://127.0.0.1:5433/app", "postgres", null, null, null),
         new EndpointSpec(
             "postgres", "jdbc:postgresql://127.0.0.1:5434/app", "postgres", null, null, null),
-        new MigrationAccountSpec("migrator", null),
+        new MigrationAccountSpec("migrator", null, null),
         null,
         null,
         null,

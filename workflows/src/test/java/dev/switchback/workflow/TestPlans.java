@@ -33,7 +33,7 @@ final class TestPlans {
             "env:DST_PW",
             List.of("app"),
             null),
-        new MigrationAccountSpec("migrator", true),
+        new MigrationAccountSpec("migrator", null, true),
         new RouterSpec("webhook", "http://127.0.0.1:8088/switchback", null, null),
         null,
         gates,
