@@ -491,7 +491,7 @@ class DtsProviderTest {
                     "mysql", "jdbc:mysql://src.example:3306/shop", "sb", null, null, null),
                 new EndpointSpec(
                     "mysql", "jdbc:mysql://dst.example:3306/shop", "sb", null, null, null),
-                new MigrationAccountSpec("dts_migrator", null),
+                new MigrationAccountSpec("dts_migrator", null, null),
                 null,
                 null,
                 null,
