@@ -86,7 +86,14 @@ public final class VerificationActivitiesImpl implements VerificationActivities 
                   + e.getMessage()
                   + (e.getSQLState() == null ? "" : " (SQLState " + e.getSQLState() + ")"));
     } catch (IOException e) {
-      r = new Result(false, "GET " + t.url() + " failed: " + e);
+      r =
+          new Result(
+              false,
+              "GET "
+                  + t.url()
+                  + " failed: "
+                  + e.getClass().getSimpleName()
+                  + (e.getMessage() == null ? "" : " " + e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       r = new Result(false, "interrupted");
