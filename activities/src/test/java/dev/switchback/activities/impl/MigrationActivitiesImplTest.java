@@ -222,6 +222,28 @@ class MigrationActivitiesImplTest {
   }
 
   @Test
+  void stabilityWindowDoesNotCountAPollWithUnknownLatency() {
+    provider.forward =
+        t -> t >= 10_000 && t < 10_200 ? state("mig", "RUNNING", true, null) : running(0);
+
+    DrainProof proof = activities.awaitDrained(CUTOVER, PLAN, Direction.FORWARD);
+
+    assertEquals(10_200 + 120_000, proof.waitedMs());
+    assertTrue(proof.detail().contains("restarted 1 time"), proof.detail());
+  }
+
+  @Test
+  void drainOfACompletedInstanceWithoutIncrementalStageIsImmediate() {
+    provider.forward = t -> state("mig", "COMPLETED", false, null);
+
+    DrainProof proof = activities.awaitDrained(CUTOVER, PLAN, Direction.FORWARD);
+
+    assertEquals("completed", proof.method());
+    assertEquals(0, proof.waitedMs());
+    assertEquals(0, provider.writerPositionCalls.get());
+  }
+
+  @Test
   void stabilityWindowHeartbeatCarriesTheWindowStartForARetry() {
     provider.forward = t -> running(0);
 
