@@ -1,0 +1,264 @@
+package dev.switchback.activities.impl;
+
+import static dev.switchback.activities.impl.Support.ms;
+import static dev.switchback.activities.impl.Support.nonRetryable;
+import static dev.switchback.activities.impl.Support.sessions;
+import static dev.switchback.activities.impl.Support.state;
+import static dev.switchback.activities.impl.Support.threshold;
+
+import dev.switchback.activities.DatabaseActivities;
+import dev.switchback.activities.FailureTypes;
+import dev.switchback.activities.spi.DatabaseEngine;
+import dev.switchback.activities.spi.EngineContext;
+import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.spi.MigrationProvider;
+import dev.switchback.activities.spi.Registry;
+import dev.switchback.activities.spi.TrafficRouter;
+import dev.switchback.activities.support.Connections;
+import dev.switchback.messages.values.Direction;
+import dev.switchback.messages.values.FenceResult;
+import dev.switchback.messages.values.InstanceState;
+import dev.switchback.messages.values.PreflightCheck;
+import dev.switchback.messages.values.PreflightReport;
+import dev.switchback.messages.values.RouterState;
+import dev.switchback.messages.values.SessionReport;
+import dev.switchback.messages.values.Side;
+import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.MigrationAccountSpec;
+import dev.switchback.plan.PlanProblem;
+import dev.switchback.plan.PlanValidator;
+import dev.switchback.plan.Thresholds;
+import io.temporal.activity.Activity;
+import io.temporal.client.ActivityCompletionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/** The database endpoints' steps, for any engine: preflight, fence, session check, revoke. */
+public final class DatabaseActivitiesImpl implements DatabaseActivities {
+  private final Registry registry;
+  private final Connections connections;
+  private final WaitClock clock;
+  private final Duration pollInterval;
+
+  public DatabaseActivitiesImpl(Registry registry, Connections connections) {
+    this(registry, connections, WaitClock.SYSTEM, Support.DEFAULT_POLL_INTERVAL);
+  }
+
+  public DatabaseActivitiesImpl(
+      Registry registry, Connections connections, WaitClock clock, Duration pollInterval) {
+    this.registry = registry;
+    this.connections = connections;
+    this.clock = clock;
+    this.pollInterval = pollInterval;
+  }
+
+  /**
+   * Every check runs even when an earlier one fails, so the operator fixes everything in one go.
+   * Nothing here changes anything: engines, provider and router are only looked at.
+   */
+  @Override
+  public PreflightReport preflight(String cutoverId, CutoverPlan plan) {
+    List<PreflightCheck> checks = new ArrayList<>();
+    one(
+        checks,
+        "plan valid",
+        () -> {
+          List<PlanProblem> problems = PlanValidator.problems(plan.withDefaults());
+          return new PreflightCheck(
+              "",
+              problems.isEmpty(),
+              problems.isEmpty()
+                  ? "no problem found"
+                  : problems.stream().map(PlanProblem::toString).collect(Collectors.joining("; ")));
+        });
+    for (Side side : Side.values()) {
+      many(
+          checks,
+          side.word() + " engine",
+          () -> {
+            DatabaseEngine engine = engine(plan, side);
+            return engine.preflight(engineContext(cutoverId, plan, side)).stream()
+                .map(c -> new PreflightCheck(side.word() + ": " + c.check(), c.ok(), c.detail()))
+                .toList();
+          });
+    }
+    MigrationContext mctx = new MigrationContext(cutoverId, plan, connections);
+    many(checks, "migration provider", () -> provider(plan).preflight(mctx));
+    one(
+        checks,
+        "forward instance exists and is RUNNING (or COMPLETED without incremental stage)",
+        () -> {
+          InstanceState s = provider(plan).describe(mctx, Direction.FORWARD);
+          boolean ok = s.running() || ("COMPLETED".equals(s.status()) && !s.incremental());
+          return new PreflightCheck(
+              "",
+              ok,
+              ok
+                  ? state(s)
+                  : "the forward instance '"
+                      + plan.migration().instance()
+                      + "' is "
+                      + state(s)
+                      + "; the seed requires it Running (or Completed when it has no incremental"
+                      + " stage). Fix migration.instance or the instance first.");
+        });
+    one(
+        checks,
+        "reverse instance not there yet",
+        () -> {
+          InstanceState s = provider(plan).describe(mctx, Direction.REVERSE);
+          boolean ok = "NOT_FOUND".equals(s.status());
+          return new PreflightCheck(
+              "",
+              ok,
+              ok
+                  ? "'" + plan.migration().reverseInstance() + "' is free"
+                  : "an instance named '"
+                      + plan.migration().reverseInstance()
+                      + "' already exists ("
+                      + state(s)
+                      + "); a leftover would be taken for this cutover's rollback path."
+                      + " Terminate it, or set migration.reverseInstance to another name.");
+        });
+    one(
+        checks,
+        "router state reachable",
+        () -> {
+          TrafficRouter router = registry.router(plan.router().type());
+          RouterState r = router.state(cutoverId, plan);
+          boolean ok = r.target() != Side.DESTINATION;
+          return new PreflightCheck(
+              "",
+              ok,
+              ok
+                  ? r.detail()
+                  : "the router says the application already points at the destination ("
+                      + r.detail()
+                      + "); a cutover starts with the application on the source.");
+        });
+    boolean ok = checks.stream().allMatch(PreflightCheck::ok);
+    return new PreflightReport(ok, List.copyOf(checks));
+  }
+
+  private static void one(List<PreflightCheck> out, String name, Supplier<PreflightCheck> check) {
+    many(
+        out,
+        name,
+        () -> {
+          PreflightCheck c = check.get();
+          return List.of(new PreflightCheck(name, c.ok(), c.detail()));
+        });
+  }
+
+  private static void many(
+      List<PreflightCheck> out, String name, Supplier<List<PreflightCheck>> checks) {
+    Activity.getExecutionContext().heartbeat("preflight: " + name);
+    try {
+      out.addAll(checks.get());
+    } catch (ActivityCompletionException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      out.add(new PreflightCheck(name, false, "failed: " + message(e)));
+    }
+  }
+
+  private static String message(Throwable e) {
+    StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
+    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c.getMessage() != null && !b.toString().contains(c.getMessage())) {
+        b.append(" (").append(c.getMessage()).append(')');
+      }
+    }
+    return b.toString();
+  }
+
+  @Override
+  public FenceResult fenceWrites(String cutoverId, CutoverPlan plan, Side side) {
+    return engine(plan, side).fenceWrites(engineContext(cutoverId, plan, side));
+  }
+
+  @Override
+  public FenceResult unfenceWrites(String cutoverId, CutoverPlan plan, Side side) {
+    return engine(plan, side).unfenceWrites(engineContext(cutoverId, plan, side));
+  }
+
+  @Override
+  public SessionReport checkSessions(String cutoverId, CutoverPlan plan, Side side) {
+    Duration timeout = threshold(plan, "sessionCheckTimeout", Thresholds::sessionCheckTimeout);
+    DatabaseEngine engine = engine(plan, side);
+    EngineContext ctx = engineContext(cutoverId, plan, side);
+    Waiter wait = Waiter.start(clock, pollInterval, "checkSessions-" + side, timeout);
+    while (true) {
+      DatabaseEngine.Sessions s = engine.listSessions(ctx);
+      if (s.writers().isEmpty()) {
+        return new SessionReport(
+            side, List.of(), s.others().size(), s.excluded(), wait.elapsedMs());
+      }
+      if (wait.expired()) {
+        throw nonRetryable(
+            FailureTypes.WRITERS_REMAIN,
+            s.writers().size()
+                + " application write session(s) remain on the "
+                + side.word()
+                + " "
+                + ms(wait.elapsedMs())
+                + " after the fence (thresholds.sessionCheckTimeout "
+                + ms(timeout)
+                + "): "
+                + sessions(s.writers())
+                + ". Stop the application process that holds them or end them on the "
+                + side.word()
+                + "; if they belong to an account the fence does not cover, list it in "
+                + side.word()
+                + ".applicationAccounts.");
+      }
+      wait.beat(
+          wait.progress(
+              null,
+              null,
+              0,
+              null,
+              s.writers().size()
+                  + " writer(s) remain on the "
+                  + side.word()
+                  + ": "
+                  + sessions(s.writers())));
+      wait.pause();
+    }
+  }
+
+  @Override
+  public String revokeMigrationAccount(String cutoverId, CutoverPlan plan) {
+    MigrationAccountSpec account = plan.migrationAccount();
+    if (account == null || account.user() == null || account.user().isBlank()) {
+      return "no migrationAccount.user in the plan: nothing revoked";
+    }
+    if (!account.revoke()) {
+      return "skipped: migrationAccount.revokeAtFinalize is false; '"
+          + account.user()
+          + "' keeps its write privileges";
+    }
+    List<String> done = new ArrayList<>();
+    for (Side side : Side.values()) {
+      String r =
+          engine(plan, side).revokeWrite(engineContext(cutoverId, plan, side), account.user());
+      done.add(side.word() + ": " + r);
+    }
+    return String.join("; ", done);
+  }
+
+  private DatabaseEngine engine(CutoverPlan plan, Side side) {
+    return registry.engine(plan.endpoint(side).engine());
+  }
+
+  private MigrationProvider provider(CutoverPlan plan) {
+    return registry.provider(plan.migration().provider());
+  }
+
+  private EngineContext engineContext(String cutoverId, CutoverPlan plan, Side side) {
+    return new EngineContext(cutoverId, plan, side, connections);
+  }
+}

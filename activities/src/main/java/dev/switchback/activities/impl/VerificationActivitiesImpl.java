@@ -1,0 +1,198 @@
+package dev.switchback.activities.impl;
+
+import dev.switchback.activities.VerificationActivities;
+import dev.switchback.activities.support.Connections;
+import dev.switchback.messages.values.Side;
+import dev.switchback.messages.values.TestReport;
+import dev.switchback.messages.values.TestResult;
+import dev.switchback.messages.values.ValidationReport;
+import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.Durations;
+import dev.switchback.plan.TestSpec;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The post-switch checks: the plan's smoke tests and data validation. A failing test is a result,
+ * never an exception, because the workflow decides on the rollback from the report.
+ */
+public final class VerificationActivitiesImpl implements VerificationActivities {
+  private static final int MAX_TEXT = 300;
+  private static final long HEARTBEAT_EVERY_MS = 1000;
+
+  private final Connections connections;
+  private final HttpClient http;
+  private final DataValidator validator;
+  private final WaitClock clock;
+
+  public VerificationActivitiesImpl(Connections connections) {
+    this(
+        connections,
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build(),
+        new RowByRowValidator(),
+        WaitClock.SYSTEM);
+  }
+
+  public VerificationActivitiesImpl(
+      Connections connections, HttpClient http, DataValidator validator, WaitClock clock) {
+    this.connections = connections;
+    this.http = http;
+    this.validator = validator;
+    this.clock = clock;
+  }
+
+  @Override
+  public TestReport runTests(String cutoverId, CutoverPlan plan) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    List<TestResult> results = new ArrayList<>();
+    List<TestSpec> tests = plan.tests() == null ? List.of() : plan.tests();
+    for (TestSpec raw : tests) {
+      TestSpec t = raw.withDefaults();
+      context.heartbeat("running smoke test " + t.name());
+      results.add(run(plan, t));
+    }
+    return new TestReport(results.stream().allMatch(TestResult::passed), List.copyOf(results));
+  }
+
+  private TestResult run(CutoverPlan plan, TestSpec t) {
+    long start = clock.millis();
+    Result r;
+    try {
+      Duration timeout = Durations.parse(t.timeout());
+      r = "http".equals(t.type()) ? http(t, timeout) : sql(plan, t, timeout);
+    } catch (SQLException e) {
+      r =
+          new Result(
+              false,
+              "failed on the "
+                  + t.target()
+                  + ": "
+                  + e.getMessage()
+                  + (e.getSQLState() == null ? "" : " (SQLState " + e.getSQLState() + ")"));
+    } catch (IOException e) {
+      r =
+          new Result(
+              false,
+              "GET "
+                  + t.url()
+                  + " failed: "
+                  + e.getClass().getSimpleName()
+                  + (e.getMessage() == null ? "" : " " + e.getMessage()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      r = new Result(false, "interrupted");
+    } catch (RuntimeException e) {
+      r = new Result(false, "could not run: " + e.getMessage());
+    }
+    return new TestResult(t.name(), r.passed(), r.detail(), clock.millis() - start);
+  }
+
+  private record Result(boolean passed, String detail) {}
+
+  private Result sql(CutoverPlan plan, TestSpec t, Duration timeout) throws SQLException {
+    Side side = "source".equals(t.target()) ? Side.SOURCE : Side.DESTINATION;
+    try (Connection c = connections.connection(side.word(), plan.endpoint(side));
+        Statement st = c.createStatement()) {
+      st.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
+      boolean hasResultSet = st.execute(t.sql());
+      boolean hasRow = false;
+      String first = null;
+      if (hasResultSet) {
+        try (ResultSet rs = st.getResultSet()) {
+          if (rs.next()) {
+            hasRow = true;
+            first = rs.getString(1);
+          }
+        }
+      }
+      String seen =
+          hasResultSet
+              ? (hasRow ? "first value '" + abbreviate(first) + "'" : "no rows")
+              : st.getUpdateCount() + " row(s) changed";
+      if (t.expect() == null) {
+        return new Result(true, "ran on the " + side.word() + "; " + seen);
+      }
+      if (!hasRow) {
+        return new Result(
+            false, "expected '" + t.expect() + "' but the statement returned " + seen);
+      }
+      if (t.expect().equals(first)) {
+        return new Result(true, "first value '" + abbreviate(first) + "' as expected");
+      }
+      return new Result(false, "expected '" + t.expect() + "', got '" + abbreviate(first) + "'");
+    }
+  }
+
+  private Result http(TestSpec t, Duration timeout) throws IOException, InterruptedException {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(t.url())).timeout(timeout).GET().build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    int expected = t.expectStatus() == null ? 200 : t.expectStatus();
+    String body = response.body() == null ? "" : response.body();
+    if (response.statusCode() != expected) {
+      return new Result(
+          false,
+          "HTTP "
+              + response.statusCode()
+              + ", expected "
+              + expected
+              + "; body: "
+              + abbreviate(body));
+    }
+    if (t.expect() != null && !body.contains(t.expect())) {
+      return new Result(
+          false,
+          "HTTP "
+              + response.statusCode()
+              + " but the body does not contain '"
+              + t.expect()
+              + "'; body: "
+              + abbreviate(body));
+    }
+    return new Result(
+        true,
+        "HTTP "
+            + response.statusCode()
+            + (t.expect() == null ? "" : ", body contains '" + t.expect() + "'"));
+  }
+
+  @Override
+  public ValidationReport validateData(String cutoverId, CutoverPlan plan) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    long[] lastBeat = {Long.MIN_VALUE};
+    return validator.validate(
+        plan,
+        connections,
+        (table, compared) -> {
+          long now = clock.millis();
+          if (compared == 0 || now - lastBeat[0] >= HEARTBEAT_EVERY_MS) {
+            lastBeat[0] = now;
+            context.heartbeat("validating " + table + ": " + compared + " row(s) compared");
+          }
+        });
+  }
+
+  private static String abbreviate(String text) {
+    if (text == null) {
+      return "null";
+    }
+    String s = text.strip();
+    return s.length() <= MAX_TEXT ? s : s.substring(0, MAX_TEXT) + "...";
+  }
+}

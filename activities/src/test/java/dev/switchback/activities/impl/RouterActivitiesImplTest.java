@@ -1,0 +1,93 @@
+package dev.switchback.activities.impl;
+
+import static dev.switchback.activities.impl.TestPlans.plan;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.switchback.activities.FailureTypes;
+import dev.switchback.activities.RouterActivities;
+import dev.switchback.activities.router.ManualRouter;
+import dev.switchback.activities.spi.Registry;
+import dev.switchback.messages.values.RouterState;
+import dev.switchback.messages.values.Side;
+import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.RouterSpec;
+import dev.switchback.plan.Thresholds;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RouterActivitiesImplTest {
+  private static final String CUTOVER = "cutover-orders";
+  private final RecordingRouter recording = new RecordingRouter("webhook");
+  private TestActivityEnvironment env;
+  private RouterActivities activities;
+
+  @BeforeEach
+  void setUp() {
+    env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(
+        new RouterActivitiesImpl(new Registry().router(new ManualRouter()).router(recording)));
+    activities = env.newActivityStub(RouterActivities.class, TestPlans.OPTIONS);
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  @Test
+  void callsGoToTheRouterThePlanNames() {
+    CutoverPlan plan =
+        plan(Thresholds.defaults(), new RouterSpec("webhook", "http://app/sb", null, "5s"), true);
+
+    activities.quiesceApplication(CUTOVER, plan);
+    activities.pointApplication(CUTOVER, plan, Side.DESTINATION);
+    activities.resumeApplication(CUTOVER, plan);
+
+    assertEquals(java.util.List.of("quiesce", "point DESTINATION", "resume"), recording.calls);
+  }
+
+  @Test
+  void manualRouterTellsTheOperatorWhatToDoAndTouchesNothing() {
+    CutoverPlan plan = plan(Thresholds.defaults());
+
+    RouterState quiesced = activities.quiesceApplication(CUTOVER, plan);
+    RouterState pointed = activities.pointApplication(CUTOVER, plan, Side.DESTINATION);
+    RouterState back = activities.pointApplication(CUTOVER, plan, Side.SOURCE);
+    RouterState resumed = activities.resumeApplication(CUTOVER, plan);
+
+    assertTrue(quiesced.quiesced());
+    assertTrue(quiesced.detail().contains("quiesce gate approval confirms"), quiesced.detail());
+    assertEquals(Side.DESTINATION, pointed.target());
+    assertTrue(
+        pointed
+            .detail()
+            .contains(
+                "point the application at destination jdbc:postgresql://127.0.0.1:5434/app now"),
+        pointed.detail());
+    assertTrue(pointed.detail().contains("switch gate approval confirms it"), pointed.detail());
+    assertTrue(back.detail().contains("source jdbc:postgresql://127.0.0.1:5433/app"));
+    assertFalse(resumed.quiesced());
+    assertNull(resumed.target());
+    assertTrue(recording.calls.isEmpty());
+  }
+
+  @Test
+  void unknownRouterIsAnInvalidPlan() {
+    CutoverPlan plan =
+        plan(
+            Thresholds.defaults(),
+            new RouterSpec("pgbouncer", "postgres://pgb:6432/x", null, "5s"),
+            true);
+
+    ApplicationFailure f = TestPlans.failure(() -> activities.quiesceApplication(CUTOVER, plan));
+
+    assertEquals(FailureTypes.INVALID_PLAN, f.getType());
+    assertTrue(f.getOriginalMessage().contains("router.type 'pgbouncer'"), f.getOriginalMessage());
+  }
+}

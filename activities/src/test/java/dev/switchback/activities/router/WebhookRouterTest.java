@@ -1,0 +1,351 @@
+package dev.switchback.activities.router;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.switchback.activities.FailureTypes;
+import dev.switchback.activities.support.Secrets;
+import dev.switchback.messages.values.RouterState;
+import dev.switchback.messages.values.Side;
+import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.EndpointSpec;
+import dev.switchback.plan.MigrationAccountSpec;
+import dev.switchback.plan.MigrationSpec;
+import dev.switchback.plan.RouterSpec;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The webhook router against a real HTTP server on 127.0.0.1 that implements the contract in
+ * docs/webhook-router.md the way an application would: quiesce holds new writes and answers once
+ * the in-flight ones have finished.
+ */
+class WebhookRouterTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String CUTOVER = "cutover-orders";
+
+  private HttpServer server;
+  private final App app = new App();
+  private final Secrets secrets = new Secrets(Map.of("ROUTER_TOKEN", "s3cret"));
+  private final WebhookRouter router = new WebhookRouter(secrets);
+
+  /** The application side of the contract. */
+  static final class App {
+    volatile String target = "source";
+    volatile boolean quiesced;
+    final AtomicInteger inFlight = new AtomicInteger();
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final List<String> authorizations = new CopyOnWriteArrayList<>();
+    final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
+
+    /** When set, every call answers this status and body instead. */
+    volatile int forcedStatus;
+
+    volatile String forcedBody = "";
+    volatile long delayMs;
+
+    /** When set, /quiesce answers 200 without holding writes (a broken application). */
+    volatile boolean lieAboutQuiesce;
+  }
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.createContext("/switchback", this::handle);
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath().substring("/switchback".length());
+    app.requests.add(ex.getRequestMethod() + " " + path);
+    app.authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+    byte[] in = ex.getRequestBody().readAllBytes();
+    JsonNode body = in.length == 0 ? JSON.createObjectNode() : JSON.readTree(in);
+    if (in.length > 0) {
+      app.bodies.add(body);
+    }
+    try {
+      if (app.delayMs > 0) {
+        Thread.sleep(app.delayMs);
+      }
+      if (app.forcedStatus != 0) {
+        reply(ex, app.forcedStatus, app.forcedBody);
+        return;
+      }
+      switch (ex.getRequestMethod() + " " + path) {
+        case "POST /quiesce" -> {
+          if (!app.lieAboutQuiesce) {
+            app.quiesced = true;
+            // Held writes wait; the ones already running finish: answer once none is left.
+            while (app.inFlight.get() > 0) {
+              Thread.sleep(10);
+            }
+          }
+          reply(ex, 200, "");
+        }
+        case "POST /point" -> {
+          String target = body.path("target").asText(null);
+          if (!"source".equals(target) && !"destination".equals(target)) {
+            reply(ex, 400, "{\"error\":\"target must be source or destination\"}");
+            return;
+          }
+          app.target = target;
+          reply(ex, 200, "");
+        }
+        case "POST /resume" -> {
+          app.quiesced = false;
+          reply(ex, 200, "");
+        }
+        case "GET /state" ->
+            reply(
+                ex,
+                200,
+                "{\"target\":\""
+                    + app.target
+                    + "\",\"quiesced\":"
+                    + app.quiesced
+                    + ",\"inFlight\":"
+                    + app.inFlight.get()
+                    + "}");
+        default -> reply(ex, 404, "no such endpoint");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      reply(ex, 500, "interrupted");
+    }
+  }
+
+  private static void reply(HttpExchange ex, int status, String body) throws IOException {
+    byte[] out = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
+    if (out.length > 0) {
+      ex.getResponseBody().write(out);
+    }
+    ex.close();
+  }
+
+  private CutoverPlan plan(String token, String timeout) {
+    return plan(
+        "http://127.0.0.1:" + server.getAddress().getPort() + "/switchback", token, timeout);
+  }
+
+  private static CutoverPlan plan(String url, String token, String timeout) {
+    return new CutoverPlan(
+            "orders",
+            new MigrationSpec("postgres", "mig", null, null),
+            new EndpointSpec(
+                "postgres", "jdbc:postgresql://127.0.0.1:5433/app", "sb", null, null, null),
+            new EndpointSpec(
+                "postgres", "jdbc:postgresql://127.0.0.1:5434/app", "sb", null, null, null),
+            new MigrationAccountSpec("migrator", null, true),
+            new RouterSpec("webhook", url, token, timeout),
+            null,
+            null,
+            List.of("alice"),
+            null,
+            null,
+            null)
+        .withDefaults();
+  }
+
+  @Test
+  void quiescePointResumeFollowTheContractWithTheBearerToken() throws Exception {
+    CutoverPlan plan = plan("env:ROUTER_TOKEN", "5s");
+    app.inFlight.set(3);
+    Thread finisher =
+        new Thread(
+            () -> {
+              while (app.inFlight.get() > 0) {
+                try {
+                  Thread.sleep(50);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                app.inFlight.decrementAndGet();
+              }
+            });
+    finisher.start();
+
+    RouterState before = router.state(CUTOVER, plan);
+    RouterState quiesced = router.quiesce(CUTOVER, plan);
+    RouterState pointed = router.point(CUTOVER, plan, Side.DESTINATION);
+    RouterState resumed = router.resume(CUTOVER, plan);
+    finisher.join();
+
+    assertEquals(Side.SOURCE, before.target());
+    assertFalse(before.quiesced());
+    assertTrue(quiesced.quiesced());
+    assertTrue(quiesced.detail().contains("0 in flight"), quiesced.detail());
+    assertEquals(Side.DESTINATION, pointed.target());
+    assertTrue(pointed.quiesced(), "pointing does not let writes through");
+    assertEquals(Side.DESTINATION, resumed.target());
+    assertFalse(resumed.quiesced());
+    assertEquals(
+        List.of(
+            "GET /state",
+            "POST /quiesce",
+            "GET /state",
+            "POST /point",
+            "GET /state",
+            "POST /resume",
+            "GET /state"),
+        app.requests);
+    assertTrue(
+        app.authorizations.stream().allMatch("Bearer s3cret"::equals),
+        app.authorizations.toString());
+    JsonNode point = app.bodies.get(1);
+    assertEquals("destination", point.get("target").asText());
+    assertEquals(CUTOVER, point.get("cutoverId").asText());
+    assertEquals(CUTOVER, app.bodies.get(0).get("cutoverId").asText());
+  }
+
+  @Test
+  void callsAreIdempotent() {
+    CutoverPlan plan = plan(null, "5s");
+
+    router.quiesce(CUTOVER, plan);
+    RouterState again = router.quiesce(CUTOVER, plan);
+    router.point(CUTOVER, plan, Side.DESTINATION);
+    RouterState pointedAgain = router.point(CUTOVER, plan, Side.DESTINATION);
+    RouterState back = router.point(CUTOVER, plan, Side.SOURCE);
+
+    assertTrue(again.quiesced());
+    assertEquals(Side.DESTINATION, pointedAgain.target());
+    assertEquals(Side.SOURCE, back.target());
+  }
+
+  @Test
+  void noAuthorizationHeaderWithoutAToken() {
+    router.state(CUTOVER, plan(null, "5s"));
+
+    assertEquals(List.of("null"), app.authorizations);
+  }
+
+  @Test
+  void clientErrorIsANonRetryableRouterFailureCarryingTheBody() {
+    app.forcedStatus = 403;
+    app.forcedBody = "{\"error\":\"token expired\"}";
+
+    ApplicationFailure f =
+        assertThrows(ApplicationFailure.class, () -> router.quiesce(CUTOVER, plan(null, "5s")));
+
+    assertEquals(FailureTypes.ROUTER, f.getType());
+    assertTrue(f.isNonRetryable());
+    assertTrue(
+        f.getOriginalMessage().contains("POST /quiesce answered 403"), f.getOriginalMessage());
+    assertTrue(f.getOriginalMessage().contains("token expired"), f.getOriginalMessage());
+    assertTrue(f.getOriginalMessage().contains("router.token"), f.getOriginalMessage());
+  }
+
+  @Test
+  void serverErrorIsRetryable() {
+    app.forcedStatus = 503;
+    app.forcedBody = "draining";
+
+    RouterUnavailableException e =
+        assertThrows(
+            RouterUnavailableException.class,
+            () -> router.point(CUTOVER, plan(null, "5s"), Side.SOURCE));
+
+    assertTrue(e.getMessage().contains("answered 503: draining"), e.getMessage());
+  }
+
+  @Test
+  void timeoutIsRetryable() {
+    app.delayMs = 1_500;
+
+    RouterUnavailableException e =
+        assertThrows(
+            RouterUnavailableException.class, () -> router.state(CUTOVER, plan(null, "300ms")));
+
+    assertInstanceOf(HttpTimeoutException.class, e.getCause());
+  }
+
+  @Test
+  void unreachableApplicationIsRetryable() throws IOException {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    CutoverPlan plan = plan("http://127.0.0.1:" + closedPort + "/switchback", null, "2s");
+
+    assertThrows(RouterUnavailableException.class, () -> router.resume(CUTOVER, plan));
+  }
+
+  @Test
+  void anApplicationThatAnswersQuiesceWithoutHoldingWritesBreaksTheContract() {
+    app.lieAboutQuiesce = true;
+    app.inFlight.set(2);
+
+    ApplicationFailure f =
+        assertThrows(ApplicationFailure.class, () -> router.quiesce(CUTOVER, plan(null, "5s")));
+
+    assertEquals(FailureTypes.ROUTER, f.getType());
+    assertTrue(f.isNonRetryable());
+    assertTrue(
+        f.getOriginalMessage().contains("quiesced=false, inFlight=2"), f.getOriginalMessage());
+  }
+
+  @Test
+  void unknownTargetInStateIsAContractViolation() {
+    app.target = "replica";
+
+    ApplicationFailure f =
+        assertThrows(ApplicationFailure.class, () -> router.state(CUTOVER, plan(null, "5s")));
+
+    assertEquals(FailureTypes.ROUTER, f.getType());
+    assertTrue(f.getOriginalMessage().contains("\"replica\""), f.getOriginalMessage());
+  }
+
+  @Test
+  void missingTokenVariableIsAPlanError() {
+    WebhookRouter withoutEnv = new WebhookRouter(new Secrets(Map.of()));
+
+    ApplicationFailure f =
+        assertThrows(
+            ApplicationFailure.class,
+            () -> withoutEnv.state(CUTOVER, plan("env:ROUTER_TOKEN", "5s")));
+
+    assertEquals(FailureTypes.INVALID_PLAN, f.getType());
+    assertTrue(f.getOriginalMessage().contains("router.token"), f.getOriginalMessage());
+    assertTrue(app.requests.isEmpty(), "nothing is sent without the token");
+  }
+
+  @Test
+  void stateWithoutTargetIsUnknownSide() {
+    app.forcedStatus = 200;
+    app.forcedBody = "{\"target\":null,\"quiesced\":false,\"inFlight\":0}";
+
+    RouterState s = router.state(CUTOVER, plan(null, "5s"));
+
+    assertNull(s.target());
+  }
+}
