@@ -333,10 +333,13 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   }
 
   /**
-   * Whether a write pause is in force on the endpoint now, by a probe: a DEL of a key that does not
-   * exist, on a connection that gives up after {@value #PROBE_TIMEOUT_MS} ms. Held by a pause, the
-   * DEL waits and the probe's connection is closed, which discards it; otherwise it deletes nothing
-   * and answers at once.
+   * Whether a write pause is in force on the endpoint now, by a probe on a connection that gives up
+   * after {@value #PROBE_TIMEOUT_MS} ms: a command the pause holds, that changes nothing when it
+   * runs. On a master that is a DEL of a key that does not exist (a DEL that deletes nothing is not
+   * replicated, so the replication offset, which a partial resync of the reverse instance depends
+   * on, does not move). A read-only replica refuses the DEL at once, so there the probe is a
+   * PUBLISH to a channel of Switchback's, which a replica does not replicate further. Held by the
+   * pause, the probe's connection is closed, which discards the command.
    */
   public boolean fenceHeld(EngineContext ctx) {
     return pauseInForce(endpoint(ctx));
@@ -356,7 +359,14 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   boolean pauseInForce(RedisEndpoint e) {
     try (Jedis j = e.open("probe", PROBE_TIMEOUT_MS)) {
       j.ping();
-      j.del(PROBE_KEY);
+      try {
+        j.del(PROBE_KEY);
+      } catch (JedisDataException ex) {
+        if (!String.valueOf(ex.getMessage()).startsWith("READONLY")) {
+          throw ex;
+        }
+        j.publish(PROBE_KEY, "probe");
+      }
       return false;
     } catch (JedisConnectionException ex) {
       if (causedBy(ex, SocketTimeoutException.class)) {
@@ -527,6 +537,7 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
                     List.of("info", "commandstats"),
                     List.of("command"),
                     List.of("del", PROBE_KEY),
+                    List.of("publish", PROBE_KEY, "probe"),
                     List.of("acl", "setuser", "someone", "-@write"));
             for (List<String> cmd : needed) {
               String verdict;
@@ -559,7 +570,9 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
                         + refused
                         + "; grant them (ACL SETUSER "
                         + me
-                        + " +@admin +@connection +info +command ~"
+                        + " +@admin +@connection +info +command +del +publish ~"
+                        + RedisEndpoint.OWN_NAME
+                        + ":* &"
                         + RedisEndpoint.OWN_NAME
                         + ":*)");
           });
