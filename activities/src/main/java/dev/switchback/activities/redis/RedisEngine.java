@@ -41,8 +41,9 @@ import redis.clients.jedis.resps.AccessControlUser;
  * reads go on, replicas attached to this server keep streaming. The pause times out by itself, so
  * this engine renews it (see {@link FenceLease}) until {@link #unfenceWrites}; a worker that dies
  * stops renewing and the fence ends within one period ({@code options.fencePeriod}, default 10s).
- * Note that a replica's own link to its master is paused too (checked on Redis 7.0): a fence on a
- * server that is a replica holds back what its master sends.
+ * The pause is server-wide: a migrator writing over a normal connection (not as a replica) is
+ * paused too. A replica's own link to its master is paused as well (checked on Redis 7.0): a fence
+ * on a server that is a replica holds back what its master sends.
  *
  * <p>Write commands held by the pause run when it ends. So that a write the fence held is never
  * acknowledged on a server the application has left, {@link #unfenceWrites} closes the connections
@@ -83,7 +84,7 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   @Override
   public Sessions listSessions(EngineContext ctx) {
     RedisEndpoint e = endpoint(ctx);
-    Duration window = duration(ctx, "sessionWindow", DEFAULT_SESSION_WINDOW);
+    Duration window = sessionWindow(ctx);
     surfaceLapse(e);
     Set<String> applicationAccounts = new HashSet<>(ctx.endpoint().applicationAccounts());
     String migrationAccount = ctx.migrationAccount();
@@ -320,6 +321,18 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
     return new FenceResult(ctx.side(), "CLIENT UNPAUSE", closed, detail);
   }
 
+  private static Duration sessionWindow(EngineContext ctx) {
+    Duration window = duration(ctx, "sessionWindow", DEFAULT_SESSION_WINDOW);
+    if (window.compareTo(Duration.ofMillis(100)) < 0
+        || window.compareTo(Duration.ofSeconds(30)) > 0) {
+      throw RedisEndpoint.invalid(
+          ctx.side().word() + ".options.sessionWindow",
+          "'" + window + "' is out of range",
+          "use 100ms to 30s: how long the session check watches for writes (default 1s)");
+    }
+    return window;
+  }
+
   private static boolean refuseHeldWrites(EngineContext ctx) {
     String v = ctx.endpoint().option("heldWrites", "refuse");
     if (!v.equals("refuse") && !v.equals("release")) {
@@ -493,7 +506,7 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
     try {
       e = endpoint(ctx);
       duration(ctx, "fencePeriod", DEFAULT_FENCE_PERIOD);
-      duration(ctx, "sessionWindow", DEFAULT_SESSION_WINDOW);
+      sessionWindow(ctx);
       refuseHeldWrites(ctx);
     } catch (ApplicationFailure f) {
       out.add(new PreflightCheck(where + " endpoint", false, f.getOriginalMessage()));

@@ -130,6 +130,8 @@ final class RedisLab {
       try (Jedis j = client(port, "reset")) {
         j.clientUnpause();
         j.replicaofNoOne();
+        j.configSet("masteruser", "");
+        j.configSet("masterauth", "");
         if (prefix != null) {
           for (String key : j.keys(prefix + "*")) {
             j.del(key);

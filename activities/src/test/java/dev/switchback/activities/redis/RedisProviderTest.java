@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.PreflightCheck;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientType;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /** RedisProvider (REPLICAOF as the migration instance) against the lab's two Redis servers. */
@@ -129,9 +132,12 @@ class RedisProviderTest {
     Thread.sleep(1_000);
 
     RedisEngine engine = engine();
+    RedisProvider provider = new RedisProvider(engine);
     EngineContext sourceSide = RedisLab.engineContext(plan, Side.SOURCE);
     engine.fenceWrites(sourceSide);
     String target = provider.writerPosition(ctx, Direction.FORWARD);
+    String shown = provider.describe(ctx, Direction.FORWARD).detail();
+    assertTrue(shown.contains("CLIENT PAUSE WRITE held since"), shown);
     int acknowledgedAtFence = acknowledged.size();
 
     long offset = Long.parseLong(target.substring(target.indexOf(':') + 1));
@@ -261,6 +267,40 @@ class RedisProviderTest {
     assertEquals(FailureTypes.INSTANCE_STATE, f.getType());
     assertTrue(f.getOriginalMessage().contains("pause the forward instance"), f.getMessage());
     assertEquals("master", RedisLab.info(SOURCE_PORT, "replication").get("role"));
+  }
+
+  @Test
+  void theReverseInstanceLogsInToTheDestinationWithTheConfiguredAccount() {
+    String user = "sb_repl_" + Long.toHexString(System.nanoTime());
+    try (Jedis d = RedisLab.client(DESTINATION_PORT, "acl")) {
+      d.aclSetUser(user, "on", ">replpw", "+psync", "+replconf", "+ping");
+    }
+    try {
+      CutoverPlan withLogin =
+          RedisLab.plan(
+              Map.of(), Map.of("reverseMasterUser", user, "reverseMasterPassword", "env:REPL_PW"));
+      MigrationContext login =
+          new MigrationContext(
+              "cutover-redis-lab",
+              withLogin,
+              new Connections(new Secrets(Map.of("REPL_PW", "replpw"))));
+      RedisLab.attachForward();
+      provider.pause(login, Direction.FORWARD);
+      provider.createReverseIncremental(login);
+      RedisLab.await(
+          "the reverse instance to run",
+          Duration.ofSeconds(10),
+          () -> provider.describe(login, Direction.REVERSE).running());
+      try (Jedis d = RedisLab.client(DESTINATION_PORT, "check")) {
+        List<ClientEntry> replicas = ClientEntry.parse(d.clientList(ClientType.REPLICA));
+        assertEquals(1, replicas.size(), replicas.toString());
+        assertEquals(user, replicas.get(0).user(), "the old source logged in as " + user);
+      }
+    } finally {
+      try (Jedis d = RedisLab.client(DESTINATION_PORT, "acl")) {
+        d.aclDelUser(user);
+      }
+    }
   }
 
   /**
