@@ -68,7 +68,7 @@ final class FenceLease {
       Side side,
       Duration period,
       ScheduledExecutorService scheduler) {
-    Jedis jedis = endpoint.open("fence");
+    Jedis jedis = endpoint.open("fence", socketTimeoutMs(period));
     try {
       String runId = new RedisInfo(jedis.info("server")).get("run_id");
       jedis.clientPause(period.toMillis(), ClientPauseMode.WRITE);
@@ -85,6 +85,14 @@ final class FenceLease {
       jedis.close();
       throw e;
     }
+  }
+
+  /**
+   * A renewal that hangs longer than its interval is a failed renewal, and the single renewer
+   * thread serves every fence of the worker: one hung server must not delay the others.
+   */
+  private static int socketTimeoutMs(Duration period) {
+    return (int) Math.max(300, period.toMillis() / 3);
   }
 
   /** Re-issues the pause at once (fenceWrites called again); throws when the server refuses. */
@@ -119,7 +127,7 @@ final class FenceLease {
     }
     try {
       if (connection == null) {
-        connection = endpoint.open("fence");
+        connection = endpoint.open("fence", socketTimeoutMs(period));
       }
       String currentRunId = new RedisInfo(connection.info("server")).get("run_id");
       connection.clientPause(period.toMillis(), ClientPauseMode.WRITE);
@@ -181,22 +189,6 @@ final class FenceLease {
     }
   }
 
-  RedisEndpoint endpoint() {
-    return endpoint;
-  }
-
-  String cutoverId() {
-    return cutoverId;
-  }
-
-  Side side() {
-    return side;
-  }
-
-  Duration period() {
-    return period;
-  }
-
   /** A line for health and describe output. */
   synchronized String describe() {
     String base =
@@ -220,9 +212,5 @@ final class FenceLease {
               + (lapseReported ? " (reported)" : " (not reported yet)");
     }
     return base;
-  }
-
-  synchronized boolean lapsed() {
-    return lapse != null;
   }
 }
