@@ -26,6 +26,9 @@ public final class FailureTypes {
   /** An instance did not reach the awaited status in time. */
   public static final String INSTANCE_TIMEOUT = "InstanceTimeout";
 
+  /** A write fence that must be renewed (Redis CLIENT PAUSE) lapsed while it had to hold. */
+  public static final String FENCE_LAPSED = "FenceLapsed";
+
   /** The router refused or does not implement the contract. */
   public static final String ROUTER = "RouterError";
 

@@ -38,14 +38,16 @@ public record MigrationSpec(
    * Native replication can (PostgreSQL apply workers ignore a read-only default; MySQL/MariaDB
    * replication threads ignore read_only; a Redis replica applies its master's stream), so the
    * fence stays up and a stray client cannot write to the old source. DTS writes as an ordinary
-   * account, so the seed lifts the source's restriction before starting it. Option {@code
-   * reverseWritesThroughFence} overrides.
+   * account, so the seed lifts the source's restriction before starting it. Redis is lifted too: a
+   * CLIENT PAUSE on the old source holds back the reverse stream, and REPLICAOF makes the old
+   * source a read-only replica, which fences it by itself. Option {@code reverseWritesThroughFence}
+   * overrides.
    */
   public boolean reverseWritesThroughFence() {
     String value = option("reverseWritesThroughFence", null);
     if (value != null) {
       return Boolean.parseBoolean(value);
     }
-    return !"dts".equals(provider);
+    return !"dts".equals(provider) && !"redis".equals(provider);
   }
 }

@@ -661,6 +661,17 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         r -> r.synced() + " synced")) {
       return false;
     }
+    // Drained, with the destination fenced: the reverse instance carries nothing more. Ending it
+    // before the application resumes on the source makes the source a plain writable database
+    // again (a Redis replica is read-only until detached) and no late event can land on top of
+    // new application writes.
+    if (!undo(
+        "terminateReverseInstance",
+        () -> compensation(instanceTimeout()).terminateInstance(cutoverId, plan, Direction.REVERSE),
+        s -> s.instance() + " " + s.status())) {
+      return false;
+    }
+    reverseStarting = false;
     if (sourceFenced) {
       if (!undo(
           "unfenceSource",
@@ -685,23 +696,13 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     appQuiesced = false;
     writesResumed();
-    boolean ok =
-        undo(
-            "terminateReverseInstance",
-            () ->
-                compensation(instanceTimeout())
-                    .terminateInstance(cutoverId, plan, Direction.REVERSE),
-            s -> s.instance() + " " + s.status());
-    if (ok) {
-      reverseStarting = false;
-    }
     manualActions.add(
         "the destination stays fenced for application accounts so nothing writes to it by"
             + " mistake; the forward instance "
             + plan.migration().instance()
             + " is paused and"
             + " must never be resumed: recreate the migration before the next cutover");
-    return ok;
+    return true;
   }
 
   /** Runs one compensation; a failure is reported, never swallowed (invariant 6). */
@@ -952,7 +953,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     FailureTypes.INSTANCE_STATE,
     FailureTypes.PERMISSION,
     FailureTypes.INSTANCE_TIMEOUT,
-    FailureTypes.ROUTER
+    FailureTypes.ROUTER,
+    FailureTypes.FENCE_LAPSED
   };
 
   /**

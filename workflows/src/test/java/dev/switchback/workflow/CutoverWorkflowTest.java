@@ -64,10 +64,10 @@ class CutoverWorkflowTest {
           "checkSessions:DESTINATION",
           "awaitDrained:REVERSE",
           "syncSequences:REVERSE",
+          "terminateInstance:REVERSE",
           "unfenceWrites:SOURCE",
           "pointApplication:SOURCE",
-          "resumeApplication",
-          "terminateInstance:REVERSE");
+          "resumeApplication");
 
   static final List<String> BACK_TO_SOURCE =
       List.of("unfenceWrites:SOURCE", "pointApplication:SOURCE", "resumeApplication");

@@ -51,7 +51,7 @@ import redis.clients.jedis.resps.AccessControlUser;
  */
 public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   /** The failure type when a fence may have lapsed: retrying cannot make the quiesce whole. */
-  public static final String FENCE_LAPSED = "FenceLapsed";
+  public static final String FENCE_LAPSED = dev.switchback.activities.FailureTypes.FENCE_LAPSED;
 
   static final Duration DEFAULT_FENCE_PERIOD = Duration.ofSeconds(10);
   static final Duration DEFAULT_SESSION_WINDOW = Duration.ofSeconds(1);
