@@ -78,6 +78,8 @@ max_logical_replication_workers = 32
 max_worker_processes = 48
 max_sync_workers_per_subscription = 2
 max_connections = 200
+# Prepared transactions are writes without a session: the session check must see them.
+max_prepared_transactions = 10
 # Lab only: tests measure replication, not durability.
 fsync = off
 synchronous_commit = off
@@ -115,15 +117,16 @@ start_one() {
   create "$name" "$port"
   configure "$name" "$port"
   if cluster_online "$name"; then
-    # Settings such as wal_level need a restart; reload covers pg_hba and most others.
-    local level
-    level=$(as_postgres psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atc 'show wal_level' 2>/dev/null || true)
-    if [ "$level" != "logical" ]; then
-      echo "restarting ${name}: wal_level is '${level}', needs logical"
+    # Reload applies pg_hba and most settings; wal_level and the worker/slot limits need a
+    # restart, which pg_settings reports as pending_restart after the reload.
+    pg_ctl_lab "$PG_VERSION" "$name" reload >/dev/null
+    local pending
+    pending=$(as_postgres psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atc \
+      "select string_agg(name, ', ') from pg_settings where pending_restart" 2>/dev/null || true)
+    if [ -n "$pending" ]; then
+      echo "restarting ${name}: ${pending} changed"
       pg_ctl_lab "$PG_VERSION" "$name" restart ||
         die "restart of ${PG_VERSION}/${name} failed; see /var/log/postgresql/postgresql-${PG_VERSION}-${name}.log"
-    else
-      pg_ctl_lab "$PG_VERSION" "$name" reload >/dev/null
     fi
   else
     pg_ctl_lab "$PG_VERSION" "$name" start ||

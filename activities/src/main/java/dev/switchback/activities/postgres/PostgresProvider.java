@@ -132,7 +132,9 @@ public final class PostgresProvider implements MigrationProvider {
       status = sub.workers() == 0 ? "PAUSED" : "PAUSING";
     } else if (slot == null) {
       status = "FAILED";
-    } else if (sub.applyPid() != null) {
+    } else if (sub.applyPid() != null && slot.activePid() != null) {
+      // Both ends up: an apply worker that cannot reach the publisher (a wrong host or password
+      // in its connection string) restarts forever and must not pass for running.
       status = "RUNNING";
     } else {
       status = "STARTING";
