@@ -139,23 +139,7 @@ public final class PostgresProvider implements MigrationProvider {
     } else {
       status = "STARTING";
     }
-    // Latency is the publisher's replay_lag for the walsender feeding this subscription. For WAL
-    // flushed on the writer PostgreSQL measures the time until the subscriber reports it applied,
-    // and while the subscriber has not yet reached the newest sample it reports that sample's age,
-    // so the value grows when apply stalls: the time behind the writer, as the seed means it. The
-    // subscriber's latest_end_time / last_msg_receipt_time only say when the publisher last spoke:
-    // the walsender stays silent on an idle system (it sends keepalives when new WAL arrives or the
-    // receiver falls silent), so now() minus them grows while nothing is behind, and under load
-    // they say nothing about how old the WAL being applied is. replay_lag is NULL once the
-    // walsender has caught up and no WAL follows (documented), which is latency 0.
-    Long latency = null;
-    if ("RUNNING".equals(status) && slot != null && slot.walsenderState() != null) {
-      if (slot.replayLagMs() != null) {
-        latency = slot.replayLagMs();
-      } else if ("streaming".equals(slot.walsenderState())) {
-        latency = 0L;
-      }
-    }
+    Long latency = "RUNNING".equals(status) ? latency(slot) : null;
     StringBuilder detail = new StringBuilder(r.where());
     detail.append(sub.enabled() ? ": enabled" : ": disabled");
     detail
@@ -193,6 +177,34 @@ public final class PostgresProvider implements MigrationProvider {
         slot == null ? null : slot.lagBytes(),
         slot == null ? null : slot.confirmed(),
         detail.toString());
+  }
+
+  /**
+   * Time behind the writer, measured on the publisher (the writer side).
+   *
+   * <p>Nothing is behind when the slot has confirmed all WAL written: 0. Otherwise the larger of
+   * the walsender's {@code replay_lag} and the time since the subscriber last replied. replay_lag
+   * alone is wrong both ways, as measured on PostgreSQL 15: while an apply worker is stalled
+   * (blocked on a lock, say) it sends no replies and replay_lag keeps its last small value (0.7 ms
+   * through a 6 s stall), and after catching up it keeps showing the stall (5.5 s) for up to
+   * wal_receiver_status_interval. The reply age grows in real time during a stall; a healthy
+   * subscriber replies as soon as it has applied what it received. It overstates for the few
+   * milliseconds between a write after a quiet spell and the subscriber's reply (the reply is then
+   * up to wal_receiver_status_interval old), so one high sample can be a blip; it never understates
+   * a stall. The subscriber's latest_end_time / last_msg_receipt_time are no better: they only say
+   * when the publisher last spoke, which it does not do on an idle system. Exactness does not rest
+   * on this number: the drain is proved by position after the fence.
+   */
+  private static Long latency(Slot slot) {
+    if (slot == null || slot.walsenderState() == null) {
+      return null;
+    }
+    if (slot.lagBytes() != null && slot.lagBytes() <= 0) {
+      return 0L;
+    }
+    long replay = slot.replayLagMs() == null ? 0 : slot.replayLagMs();
+    long reply = slot.replyAgeMs() == null ? 0 : slot.replyAgeMs();
+    return Math.max(0, Math.max(replay, reply));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -401,41 +413,45 @@ public final class PostgresProvider implements MigrationProvider {
   @Override
   public void terminate(MigrationContext ctx, Direction direction) {
     Route r = route(ctx.plan(), direction);
-    List<String> slots = new ArrayList<>();
-    Long oid = null;
+    // Order matters for retries: the slot is dropped while the subscription still names it, so an
+    // attempt that dies half-way (publisher unreachable) leaves a subscription that tells the next
+    // attempt which slot to drop. A slot left behind holds WAL on the publisher until its disk
+    // fills.
+    Subscription sub;
     try (Connection c = Pg.admin(ctx.connections(), r.subscriber.field(), r.subscriberSpec)) {
-      Subscription sub = Subscription.find(c, r.instance);
-      if (sub == null) {
-        slots.add(r.instance); // an earlier attempt may have dropped the subscription only
-      } else {
-        oid = sub.oid();
-        if (sub.slot() != null) {
-          slots.add(sub.slot());
-        }
-        String name = Pg.ident(r.instance);
-        // The slot is dropped on the publisher below, by us, so DROP SUBSCRIPTION needs no
-        // connection to it: detach the slot, which PostgreSQL allows only when disabled.
-        if (sub.enabled()) {
-          Pg.exec(c, "ALTER SUBSCRIPTION " + name + " DISABLE");
-        }
-        if (sub.slot() != null) {
-          Pg.exec(c, "ALTER SUBSCRIPTION " + name + " SET (slot_name = NONE)");
-        }
-        Pg.exec(c, "DROP SUBSCRIPTION IF EXISTS " + name);
-        log.info("dropped {}", r.where());
+      sub = Subscription.find(c, r.instance);
+      if (sub != null && sub.enabled()) {
+        Pg.exec(c, "ALTER SUBSCRIPTION " + Pg.ident(r.instance) + " DISABLE");
       }
     } catch (SQLException e) {
       throw Pg.failure("terminate " + r.where(), e);
     }
+    List<String> slots = new ArrayList<>();
+    slots.add(sub == null || sub.slot() == null ? r.instance : sub.slot());
     try (Connection c = Pg.admin(ctx.connections(), r.publisher.field(), r.publisherSpec)) {
-      // A slot left behind holds WAL on the publisher forever and fills its disk. Table sync
-      // slots (pg_<subid>_sync_<relid>_<sysid>) remain when a subscription dies mid-copy.
-      dropSlots(c, r, slots, oid);
+      // Table sync slots (pg_<subid>_sync_<relid>_<sysid>) remain when a subscription dies while
+      // copying.
+      dropSlots(c, r, slots, sub == null ? null : sub.oid());
       if (direction == Direction.REVERSE) {
         Pg.exec(c, "DROP PUBLICATION IF EXISTS " + Pg.ident(r.instance));
       }
     } catch (SQLException e) {
       throw Pg.failure("drop the slot of " + r.instance + " on the " + r.publisher.field(), e);
+    }
+    if (sub == null) {
+      return;
+    }
+    try (Connection c = Pg.admin(ctx.connections(), r.subscriber.field(), r.subscriberSpec)) {
+      String name = Pg.ident(r.instance);
+      // The slot is gone: detach it (allowed only when disabled), so that DROP SUBSCRIPTION does
+      // not try to drop it on the publisher.
+      if (sub.slot() != null) {
+        Pg.exec(c, "ALTER SUBSCRIPTION " + name + " SET (slot_name = NONE)");
+      }
+      Pg.exec(c, "DROP SUBSCRIPTION IF EXISTS " + name);
+      log.info("terminated {}", r.where());
+    } catch (SQLException e) {
+      throw Pg.failure("terminate " + r.where(), e);
     }
   }
 

@@ -12,6 +12,7 @@ import java.sql.SQLException;
  *     subscriber
  * @param lagBytes WAL written on the publisher after {@code confirmed}
  * @param replayLagMs the walsender's {@code replay_lag}, null when not measured
+ * @param replyAgeMs time since the subscriber last reported its position, null without walsender
  * @param walsenderState {@code startup}, {@code catchup}, {@code streaming}; null without walsender
  */
 record Slot(
@@ -22,6 +23,7 @@ record Slot(
     String confirmed,
     Long lagBytes,
     Long replayLagMs,
+    Long replyAgeMs,
     String walsenderState) {
 
   static Slot find(Connection c, String name) throws SQLException {
@@ -30,7 +32,8 @@ record Slot(
             "SELECT sl.slot_name::text, sl.plugin::text, sl.database::text, sl.active_pid,"
                 + " sl.confirmed_flush_lsn::text,"
                 + " pg_wal_lsn_diff(pg_current_wal_lsn(), sl.confirmed_flush_lsn)::bigint,"
-                + " (extract(epoch FROM w.replay_lag) * 1000)::bigint, w.state"
+                + " (extract(epoch FROM w.replay_lag) * 1000)::bigint, w.state,"
+                + " (extract(epoch FROM now() - w.reply_time) * 1000)::bigint"
                 + " FROM pg_replication_slots sl"
                 + " LEFT JOIN pg_stat_replication w ON w.pid = sl.active_pid"
                 + " WHERE sl.slot_name = ?")) {
@@ -46,6 +49,8 @@ record Slot(
         Long lagBytes = rs.wasNull() ? null : lag;
         long replay = rs.getLong(7);
         Long replayLag = rs.wasNull() ? null : replay;
+        long age = rs.getLong(9);
+        Long replyAge = rs.wasNull() ? null : age;
         return new Slot(
             rs.getString(1),
             rs.getString(2),
@@ -54,6 +59,7 @@ record Slot(
             confirmed,
             lagBytes,
             replayLag,
+            replyAge,
             rs.getString(8));
       }
     }

@@ -82,6 +82,40 @@ class PostgresProviderTest {
   }
 
   @Test
+  void latencyGrowsWhileApplyIsStalledAndFallsBackOnceItCatchesUp() throws Exception {
+    try (PgLab.Pair p = new PgLab.Pair()) {
+      p.schema("CREATE TABLE items (id bigint PRIMARY KEY)");
+      CutoverPlan plan = p.plan();
+      MigrationContext m = p.migration(plan);
+      p.startForward(plan);
+      try (Connection blocker = PgLab.connect(PgLab.DESTINATION_PORT, p.db, "postgres")) {
+        blocker.setAutoCommit(false);
+        try (Statement s = blocker.createStatement()) {
+          s.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE"); // the apply worker will wait
+        }
+        p.src("INSERT INTO items VALUES (1)");
+        InstanceState stalled =
+            await(
+                "latency above 2 s while apply is blocked",
+                Duration.ofSeconds(30),
+                () -> PROVIDER.describe(m, Direction.FORWARD),
+                s -> s.latencyMs() != null && s.latencyMs() >= 2_000);
+        System.out.println("stalled: " + stalled);
+        assertTrue(stalled.lagBytes() > 0, stalled.toString());
+        blocker.rollback();
+      }
+      InstanceState caughtUp =
+          await(
+              "latency back under 1 s",
+              Duration.ofSeconds(30),
+              () -> PROVIDER.describe(m, Direction.FORWARD),
+              s -> s.latencyMs() != null && s.latencyMs() < 1_000);
+      System.out.println("caught up: " + caughtUp);
+      assertEquals(1, p.dstLong("SELECT count(*) FROM items"));
+    }
+  }
+
+  @Test
   void forwardSetupRefusesWithoutTheSchemaOnTheDestinationAndChangesNothing() throws Exception {
     try (PgLab.Pair p = new PgLab.Pair()) {
       p.src("CREATE TABLE items (id bigint PRIMARY KEY, v text)");
@@ -182,6 +216,15 @@ class PostgresProviderTest {
         writers.add(t);
       }
       await("writes flowing", Duration.ofSeconds(20), acknowledged::size, n -> n > 300);
+      List<Long> latencies = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        InstanceState s = PROVIDER.describe(m, Direction.FORWARD);
+        assertTrue(s.running(), s.toString());
+        assertNotNull(s.latencyMs(), "latency under load: " + s);
+        latencies.add(s.latencyMs());
+        Thread.sleep(100); // spacing samples, not waiting for a condition
+      }
+      System.out.println("latency under load (ms): " + latencies);
 
       ENGINE.fenceWrites(p.engine(plan, Side.SOURCE));
       long fencedAt = System.nanoTime();
@@ -285,16 +328,17 @@ class PostgresProviderTest {
       p.dst("INSERT INTO items SELECT g, 'dst' FROM generate_series(101, 150) g");
       p.dst("INSERT INTO audit SELECT generate_series(101, 150)");
       p.dst("UPDATE items SET v = 'changed on dst' WHERE id = 1");
+      // Rollback: fence the destination and prove the reverse drain exactly.
+      ENGINE.fenceWrites(p.engine(plan, Side.DESTINATION));
+      String back = PROVIDER.writerPosition(m, Direction.REVERSE);
       await(
-          "destination writes on the source",
+          "reverse drained to " + back,
           Duration.ofSeconds(30),
-          () -> p.srcLong("SELECT count(*) FROM audit"),
-          n -> n >= 150);
-      await(
-          "the update on the source",
-          Duration.ofSeconds(30),
-          () -> p.srcLong("SELECT count(*) FROM items WHERE v = 'changed on dst'"),
-          n -> n == 1);
+          () -> PROVIDER.drained(m, Direction.REVERSE, back),
+          d -> d);
+      // No waiting after drained(): the proof must already hold.
+      assertEquals(1, p.srcLong("SELECT count(*) FROM items WHERE v = 'changed on dst'"));
+      assertEquals(p.dstIds("SELECT id FROM items"), p.srcIds("SELECT id FROM items"));
       assertEquals(150, p.srcLong("SELECT count(*) FROM audit"), "a write was replayed");
       assertEquals(150, p.srcLong("SELECT count(DISTINCT n) FROM audit"));
       assertEquals(150, p.srcLong("SELECT count(*) FROM items"));
@@ -417,6 +461,28 @@ class PostgresProviderTest {
       assertEquals(1, p.srcLong(slotCount(ours)));
       PROVIDER.terminate(m, Direction.FORWARD);
       assertEquals(0, p.srcLong(slotCount(ours)), "the slot would hold WAL on the source forever");
+    }
+  }
+
+  @Test
+  void terminateDuringTheInitialCopyLeavesNoTableSyncSlot() throws Exception {
+    try (PgLab.Pair p = new PgLab.Pair()) {
+      p.schema("CREATE TABLE big (id bigint PRIMARY KEY, pad text)");
+      p.src("INSERT INTO big SELECT g, repeat('x', 50) FROM generate_series(1, 300000) g");
+      CutoverPlan plan = p.plan();
+      MigrationContext m = p.migration(plan);
+      PostgresMigrationSetup.createForward(p.connections, plan);
+      String syncSlots =
+          "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"
+              + " AND slot_name LIKE 'pg\\_%\\_sync\\_%'";
+      await("a table sync slot", Duration.ofSeconds(30), () -> p.srcLong(syncSlots), n -> n > 0);
+      PROVIDER.terminate(m, Direction.FORWARD);
+      assertEquals(
+          0,
+          p.srcLong(
+              "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"),
+          "a slot of the terminated instance is left on the source");
+      assertEquals("NOT_FOUND", PROVIDER.describe(m, Direction.FORWARD).status());
     }
   }
 
