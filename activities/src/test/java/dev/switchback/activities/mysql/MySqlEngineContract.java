@@ -249,6 +249,16 @@ abstract class MySqlEngineContract {
     engine.unfenceWrites(source);
   }
 
+  @Test
+  void literalsKeepQuotesAndBackslashesWhateverTheSqlMode() throws Exception {
+    String tricky = "a'b\\c\"d`e%_\\";
+    try (Connection c = lab().admin(Side.SOURCE)) {
+      assertEquals(tricky, Sql.one(c, "SELECT " + Sql.literal(c, tricky)));
+      exec(c, "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')");
+      assertEquals(tricky, Sql.one(c, "SELECT " + Sql.literal(c, tricky)));
+    }
+  }
+
   private static PreflightCheck find(List<PreflightCheck> checks, String name) {
     return checks.stream()
         .filter(c -> c.check().equals(name))

@@ -24,6 +24,6 @@ class MySqlEngineTest extends MySqlEngineContract {
 
   @Override
   MySqlLab lab() {
-    return lab;
+    return MySqlLab.assumeMysql(lab);
   }
 }

@@ -67,19 +67,23 @@ final class MySqlLab implements AutoCloseable {
     return lab;
   }
 
-  /** MySQL servers from the environment; the tests are skipped, visibly, without them. */
+  static final String MYSQL_SKIPPED =
+      "MySQL tests skipped: set SWITCHBACK_MYSQL_SOURCE_URL and"
+          + " SWITCHBACK_MYSQL_DESTINATION_URL (jdbc:mysql://host:port/ of two MySQL 8.0+ servers"
+          + " with GTIDs on; admin SWITCHBACK_MYSQL_USER, default root, password in"
+          + " SWITCHBACK_MYSQL_PASSWORD)";
+
+  /**
+   * MySQL servers from the environment, or null without them: each test then skips with {@link
+   * #MYSQL_SKIPPED} through {@link #assumeMysql}, so the skip is counted and its reason shown.
+   */
   static MySqlLab mysql() {
     String src = System.getenv("SWITCHBACK_MYSQL_SOURCE_URL");
     String dst = System.getenv("SWITCHBACK_MYSQL_DESTINATION_URL");
-    String message =
-        "MySQL tests skipped: set SWITCHBACK_MYSQL_SOURCE_URL and"
-            + " SWITCHBACK_MYSQL_DESTINATION_URL (jdbc:mysql://host:port/ of two MySQL 8.0+"
-            + " servers with GTIDs on; admin SWITCHBACK_MYSQL_USER, default root, password in"
-            + " SWITCHBACK_MYSQL_PASSWORD)";
     if (src == null || dst == null) {
-      System.err.println(message);
+      System.err.println(MYSQL_SKIPPED);
+      return null;
     }
-    Assumptions.assumeTrue(src != null && dst != null, message);
     MySqlLab lab =
         new MySqlLab(
             "mysql",
@@ -88,6 +92,11 @@ final class MySqlLab implements AutoCloseable {
             env("SWITCHBACK_MYSQL_USER", "root"),
             System.getenv("SWITCHBACK_MYSQL_PASSWORD"));
     lab.reachable("the MySQL servers named by SWITCHBACK_MYSQL_*_URL are not reachable");
+    return lab;
+  }
+
+  static MySqlLab assumeMysql(MySqlLab lab) {
+    Assumptions.assumeTrue(lab != null, MYSQL_SKIPPED);
     return lab;
   }
 

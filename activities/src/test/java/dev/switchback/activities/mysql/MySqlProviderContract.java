@@ -298,6 +298,46 @@ abstract class MySqlProviderContract {
     }
   }
 
+  /**
+   * The negative control of the test above: a reverse instance positioned from the old source's own
+   * history (MariaDB's MASTER_DEMOTE_TO_SLAVE; MySQL auto-positioning without marking the
+   * destination's transactions) receives the destination's transactions from before the switch.
+   */
+  @Test
+  void aReversePositionedFromTheOldSourcesOwnHistoryWouldReplayTheDestinationsTransactions()
+      throws Exception {
+    forwardRunning();
+    try (Connection d = lab().admin(Side.DESTINATION)) {
+      exec(d, "CREATE TABLE " + db + ".destination_only (id INT PRIMARY KEY)");
+    }
+    fenceSourceDrainAndPause();
+    String reverse = MySqlOptions.reverseInstance(plan);
+    MySqlOptions.Address destination = MySqlOptions.destinationAddress(plan);
+    try (Connection s = lab().admin(Side.SOURCE)) {
+      Dialect d = Dialect.of(s);
+      String change =
+          d.changeSource(
+              reverse,
+              Sql.literal(s, destination.host()),
+              destination.port(),
+              Sql.literal(s, MySqlLab.MIGRATOR),
+              Sql.literal(s, MySqlLab.REPLICATION_PASSWORD));
+      exec(s, d.mariadb() ? change + ", MASTER_DEMOTE_TO_SLAVE=1" : change);
+      exec(s, d.filter(reverse, List.of(db)));
+      exec(s, d.startReplica(reverse));
+      await(
+          WAIT,
+          "the destination's own table to reach the source",
+          () ->
+              count(
+                      s,
+                      "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '"
+                          + db
+                          + "' AND TABLE_NAME = 'destination_only'")
+                  == 1);
+    }
+  }
+
   @Test
   void reverseStartsRightWhenNoTransactionFollowedTheSnapshot() throws Exception {
     insert(Side.SOURCE, 1, 10, "snap-");
@@ -336,6 +376,34 @@ abstract class MySqlProviderContract {
     insert(Side.SOURCE, 500, 500, "after-unfence-");
     try (Connection s = lab().admin(Side.SOURCE)) {
       assertEquals(1, count(s, "SELECT COUNT(*) FROM " + table() + " WHERE id = 500"));
+    }
+  }
+
+  @Test
+  void rollbackFencesTheDestinationDrainsTheReverseAndReturnsWritesToTheSource() throws Exception {
+    insert(Side.SOURCE, 1, 10, "snap-");
+    forwardRunning();
+    fenceSourceDrainAndPause();
+    provider.createReverseIncremental(ctx);
+    await(WAIT, "the reverse instance to run", () -> running(Direction.REVERSE));
+    insert(Side.DESTINATION, 11, 60, "after-switch-");
+
+    // Rollback: fence the destination, prove the reverse drained, lift the source's fence.
+    engine.fenceWrites(lab().engine(plan, Side.DESTINATION));
+    SQLException refused =
+        assertThrows(SQLException.class, () -> insert(Side.DESTINATION, 900, 900, "late-"));
+    assertEquals(1290, refused.getErrorCode());
+    String target = drain(Direction.REVERSE);
+    assertTrue(provider.drained(ctx, Direction.REVERSE, target));
+    engine.unfenceWrites(lab().engine(plan, Side.SOURCE));
+    insert(Side.SOURCE, 61, 70, "back-on-source-");
+    provider.terminate(ctx, Direction.REVERSE);
+    provider.terminate(ctx, Direction.REVERSE);
+    assertEquals("NOT_FOUND", provider.describe(ctx, Direction.REVERSE).status());
+    try (Connection s = lab().admin(Side.SOURCE)) {
+      List<String> rows = rows(s, table());
+      assertEquals(70, rows.size(), "every write made on the destination came back: " + rows);
+      assertTrue(rows.contains("60=after-switch-60"));
     }
   }
 

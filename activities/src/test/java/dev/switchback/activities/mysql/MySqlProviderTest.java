@@ -24,6 +24,6 @@ class MySqlProviderTest extends MySqlProviderContract {
 
   @Override
   MySqlLab lab() {
-    return lab;
+    return MySqlLab.assumeMysql(lab);
   }
 }
