@@ -1,0 +1,178 @@
+package dev.switchback.activities.mysql;
+
+import dev.switchback.activities.FailureTypes;
+import dev.switchback.activities.support.Secrets;
+import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.EndpointSpec;
+import io.temporal.failure.ApplicationFailure;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the MySQL/MariaDB provider reads from a plan. Options live under {@code migration.options}:
+ *
+ * <ul>
+ *   <li>{@code replicationPassword}: a secret reference ({@code env:NAME} or {@code file:/path})
+ *       for {@code migrationAccount.user}, the account the replica side logs in to the writer side
+ *       with. Absent: the account has no password.
+ *   <li>{@code sourceAddress} / {@code destinationAddress}: {@code host:port} of each server as the
+ *       other server reaches it, when that differs from the host in the JDBC URL (containers,
+ *       proxies).
+ *   <li>{@code databases}: comma-separated databases the instances carry; when set, both instances
+ *       replicate only these ({@code replicate_wild_do_table}) and the lab snapshot copies them.
+ * </ul>
+ */
+public final class MySqlOptions {
+  public static final String REPLICATION_PASSWORD = "replicationPassword";
+  public static final String SOURCE_ADDRESS = "sourceAddress";
+  public static final String DESTINATION_ADDRESS = "destinationAddress";
+  public static final String DATABASES = "databases";
+
+  /** MySQL and MariaDB both cap channel (connection) names at 64 characters. */
+  private static final int MAX_CHANNEL = 64;
+
+  private static final Pattern URL =
+      Pattern.compile(
+          "(?i)^jdbc:(?:mariadb|mysql)(?::[a-z]+)*://(?:[^@/]*@)?"
+              + "(\\[[^\\]]+\\]|[^:/,?;]+)(?::(\\d+))?[^/?]*(?:/([^?;]*))?.*$");
+
+  private MySqlOptions() {}
+
+  /** A server address as another server reaches it. */
+  public record Address(String host, int port) {
+    @Override
+    public String toString() {
+      return host + ":" + port;
+    }
+  }
+
+  /**
+   * Where the replica reaches {@code endpoint}: the {@code override} option when set, else the
+   * first host of the JDBC URL.
+   */
+  static Address address(EndpointSpec endpoint, String field, String overrideKey, String override) {
+    if (override != null && !override.isBlank()) {
+      int colon = override.lastIndexOf(':');
+      try {
+        if (colon > 0) {
+          return new Address(
+              override.substring(0, colon), Integer.parseInt(override.substring(colon + 1)));
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the error below
+      }
+      throw ApplicationFailure.newNonRetryableFailure(
+          "migration.options." + overrideKey + " '" + override + "' is not host:port",
+          FailureTypes.INVALID_PLAN);
+    }
+    Matcher m = URL.matcher(endpoint.url() == null ? "" : endpoint.url());
+    if (!m.matches()) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          field
+              + ".url '"
+              + endpoint.url()
+              + "' is not a jdbc:mariadb:// or jdbc:mysql:// URL with a host; set"
+              + " migration.options."
+              + overrideKey
+              + " to host:port",
+          FailureTypes.INVALID_PLAN);
+    }
+    String host = m.group(1);
+    if (host.startsWith("[")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return new Address(host, m.group(2) == null ? 3306 : Integer.parseInt(m.group(2)));
+  }
+
+  /** The database named in a JDBC URL's path, or null. */
+  static String urlDatabase(String url) {
+    Matcher m = URL.matcher(url == null ? "" : url);
+    if (!m.matches() || m.group(3) == null || m.group(3).isBlank()) {
+      return null;
+    }
+    return m.group(3);
+  }
+
+  static Address sourceAddress(CutoverPlan plan) {
+    return address(
+        plan.source(), "source", SOURCE_ADDRESS, plan.migration().option(SOURCE_ADDRESS, null));
+  }
+
+  static Address destinationAddress(CutoverPlan plan) {
+    return address(
+        plan.destination(),
+        "destination",
+        DESTINATION_ADDRESS,
+        plan.migration().option(DESTINATION_ADDRESS, null));
+  }
+
+  /** The databases named by {@code migration.options.databases}; empty when not set. */
+  static List<String> databases(CutoverPlan plan) {
+    String list = plan.migration().option(DATABASES, null);
+    if (list == null || list.isBlank()) {
+      return List.of();
+    }
+    List<String> dbs =
+        Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    for (String db : dbs) {
+      if (!db.matches("[A-Za-z0-9_$]{1,64}")) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "migration.options.databases: '"
+                + db
+                + "' is not a plain database name (letters, digits, '_' or '$')",
+            FailureTypes.INVALID_PLAN);
+      }
+    }
+    return dbs;
+  }
+
+  /** The migration account's name, which the replica logs in to the writer side with. */
+  static String replicationUser(CutoverPlan plan) {
+    if (plan.migrationAccount() == null
+        || plan.migrationAccount().user() == null
+        || plan.migrationAccount().user().isBlank()) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "migrationAccount.user is missing: name the account the replication channel logs in"
+              + " with (it needs REPLICATION SLAVE on both servers)",
+          FailureTypes.INVALID_PLAN);
+    }
+    return plan.migrationAccount().user();
+  }
+
+  /** The migration account's password, resolved from {@code replicationPassword}; "" when unset. */
+  static String replicationPassword(Secrets secrets, CutoverPlan plan) {
+    String ref = plan.migration().option(REPLICATION_PASSWORD, null);
+    if (ref == null) {
+      return "";
+    }
+    return secrets.resolve("migration.options." + REPLICATION_PASSWORD, ref);
+  }
+
+  static String forwardInstance(CutoverPlan plan) {
+    return channel("migration.instance", plan.migration().instance());
+  }
+
+  static String reverseInstance(CutoverPlan plan) {
+    String rev = plan.migration().reverseInstance();
+    if (rev == null) {
+      rev = "sb_rev_" + plan.name().replaceAll("[^A-Za-z0-9_]", "_").toLowerCase();
+    }
+    return channel("migration.reverseInstance", rev);
+  }
+
+  private static String channel(String field, String name) {
+    if (name == null || name.isBlank() || name.length() > MAX_CHANNEL) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          field
+              + " '"
+              + name
+              + "' cannot name a replication channel: use 1 to "
+              + MAX_CHANNEL
+              + " characters",
+          FailureTypes.INVALID_PLAN);
+    }
+    return name;
+  }
+}
