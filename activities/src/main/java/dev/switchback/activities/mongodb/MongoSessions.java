@@ -83,8 +83,14 @@ final class MongoSessions {
     if (!"idleSession".equals(type) && op.get("client") == null && op.get("lsid") == null) {
       return false;
     }
-    return accounts.kindOf(user(op, byUid), op.getString("appName"))
-        == SessionAccounts.Kind.APPLICATION;
+    String user = user(op, byUid);
+    // A connection nobody is authenticated on, doing no write: a driver's monitoring socket
+    // (they do not authenticate) or a client between handshake and login. Under authorization it
+    // cannot write, and it is nobody's session to wait for.
+    if (user == null && !isWriter(op)) {
+      return false;
+    }
+    return accounts.kindOf(user, op.getString("appName")) == SessionAccounts.Kind.APPLICATION;
   }
 
   /**
