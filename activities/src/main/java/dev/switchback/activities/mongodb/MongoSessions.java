@@ -86,7 +86,9 @@ final class MongoSessions {
     String user = user(op, byUid);
     // A connection nobody is authenticated on, doing no write: a driver's monitoring socket
     // (they do not authenticate) or a client between handshake and login. Under authorization it
-    // cannot write, and it is nobody's session to wait for.
+    // cannot write, and it is nobody's session to wait for. Caveat (server source, unverified):
+    // after 7.x, $currentOp reports effectiveUsers only for a connection running an operation, so
+    // there an idle application connection is left out here too; only writers matter to step 4.
     if (user == null && !isWriter(op)) {
       return false;
     }
