@@ -3,7 +3,6 @@ package dev.switchback.activities.support;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -66,10 +65,5 @@ public interface Columns {
     }
     String s = v.toString().strip();
     return s.isEmpty() ? null : new BigDecimal(s).longValueExact();
-  }
-
-  default String lower(String name) {
-    String s = string(name);
-    return s == null ? null : s.toLowerCase(Locale.ROOT);
   }
 }
