@@ -60,6 +60,12 @@ public final class Connections implements AutoCloseable {
     } else if (endpoint.url().startsWith("jdbc:mariadb:")
         || endpoint.url().startsWith("jdbc:mysql:")) {
       config.addDataSourceProperty("connectionAttributes", "program_name:" + APPLICATION_NAME);
+    } else if (endpoint.url().startsWith("jdbc:sqlserver:")) {
+      // Shows as sys.dm_exec_sessions.program_name.
+      config.addDataSourceProperty("applicationName", APPLICATION_NAME);
+    } else if (endpoint.url().startsWith("jdbc:oracle:")) {
+      // Shows as v$session.program.
+      config.addDataSourceProperty("v$session.program", APPLICATION_NAME);
     }
     return new HikariDataSource(config);
   }

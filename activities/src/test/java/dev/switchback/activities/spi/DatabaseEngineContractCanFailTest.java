@@ -1,0 +1,161 @@
+package dev.switchback.activities.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import dev.switchback.activities.support.SessionAccounts;
+import dev.switchback.messages.values.FenceResult;
+import dev.switchback.messages.values.SessionInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * A contract that cannot fail proves nothing: this runs {@link DatabaseEngineContract} on the real
+ * PostgreSQL server with engines broken on purpose, and checks that exactly the tests guarding the
+ * broken behaviour fail.
+ */
+class DatabaseEngineContractCanFailTest {
+
+  /** A contract run on the probe engine, broken on purpose by each subclass. */
+  @ExtendWith(OnlyInCanFailRuns.class)
+  abstract static class BrokenRun extends ProbePostgresEngineContractTest {
+    /** The broken runs wait for sessions that never settle; no need to wait long. */
+    @Override
+    protected Duration sessionsSettleWithin() {
+      return Duration.ofSeconds(2);
+    }
+  }
+
+  /** A fence that does nothing. */
+  static class FenceDoesNothing extends BrokenRun {
+    @Override
+    protected DatabaseEngine engine() {
+      return new ProbePostgresEngine() {
+        @Override
+        public FenceResult fenceWrites(EngineContext ctx) {
+          return new FenceResult(ctx.side(), "nothing", 0, "broken on purpose");
+        }
+      };
+    }
+  }
+
+  /** A session list that never sees a writer. */
+  static class SeesNoWriters extends BrokenRun {
+    @Override
+    protected DatabaseEngine engine() {
+      return new ProbePostgresEngine() {
+        @Override
+        public Sessions listSessions(EngineContext ctx) {
+          Sessions s = super.listSessions(ctx);
+          List<SessionInfo> all = new ArrayList<>(s.others());
+          for (SessionInfo w : s.writers()) {
+            all.add(
+                new SessionInfo(
+                    w.id(), w.user(), w.client(), w.application(), w.state(), false, w.detail()));
+          }
+          return new Sessions(List.of(), all, s.excluded());
+        }
+      };
+    }
+  }
+
+  /** A session list that counts the migration account as the application's. */
+  static class ListsTheMigrationAccount extends BrokenRun {
+    @Override
+    protected DatabaseEngine engine() {
+      return new ProbePostgresEngine() {
+        @Override
+        protected SessionAccounts accounts(EngineContext ctx) {
+          return new SessionAccounts(SessionAccounts.of(ctx).application(), Set.of());
+        }
+      };
+    }
+  }
+
+  /**
+   * Keeps the broken runs out of the build's own test run (Surefire discovers nested classes too):
+   * they run only when {@link #failedTests} launches them.
+   */
+  static class OnlyInCanFailRuns implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      return context.getConfigurationParameter(CAN_FAIL_RUN).isPresent()
+          ? ConditionEvaluationResult.enabled("launched by DatabaseEngineContractCanFailTest")
+          : ConditionEvaluationResult.disabled(
+              "a contract run broken on purpose; DatabaseEngineContractCanFailTest launches it");
+    }
+  }
+
+  private static final String CAN_FAIL_RUN = "switchback.contract.canFailRun";
+
+  @Test
+  void aFenceThatDoesNothingFailsTheFenceTests() {
+    assertEquals(
+        Set.of(
+            "fenceStopsWritesOfANewApplicationSession",
+            "fenceStopsWritesOfAnApplicationSessionOpenedBeforeIt",
+            "fenceLeavesNoApplicationWriterAndTheirOpenTransactionCannotCommit",
+            "fenceAndUnfenceAreIdempotent"),
+        failedTests(FenceDoesNothing.class));
+  }
+
+  @Test
+  void aSessionListBlindToWritersFailsTheSessionTests() {
+    assertEquals(
+        Set.of(
+            "fenceLeavesNoApplicationWriterAndTheirOpenTransactionCannotCommit",
+            "sessionsShowAMidTransactionWriterAsWriterAndAnIdleReaderNot",
+            "sessionsLeaveOutTheMigrationAccountAndSwitchback"),
+        failedTests(SeesNoWriters.class));
+  }
+
+  @Test
+  void aSessionListThatKeepsTheMigrationAccountFailsTheExclusionTest() {
+    assertEquals(
+        Set.of("sessionsLeaveOutTheMigrationAccountAndSwitchback"),
+        failedTests(ListsTheMigrationAccount.class));
+  }
+
+  private static Set<String> failedTests(Class<?> contractRun) {
+    Set<String> failed = new TreeSet<>();
+    Set<String> succeeded = new TreeSet<>();
+    Launcher launcher = LauncherFactory.create();
+    launcher.execute(
+        LauncherDiscoveryRequestBuilder.request()
+            .selectors(selectClass(contractRun))
+            .configurationParameter(CAN_FAIL_RUN, "true")
+            .build(),
+        new TestExecutionListener() {
+          @Override
+          public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+            if (!id.isTest()) {
+              if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                failed.add(
+                    "(container " + id.getDisplayName() + ": " + result.getThrowable() + ")");
+              }
+              return;
+            }
+            String name = id.getDisplayName().replace("()", "");
+            (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? succeeded : failed)
+                .add(name);
+          }
+        });
+    assertEquals(
+        8, failed.size() + succeeded.size(), "all contract tests ran: " + failed + succeeded);
+    return failed;
+  }
+}
