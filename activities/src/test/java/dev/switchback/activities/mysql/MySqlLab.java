@@ -158,7 +158,7 @@ final class MySqlLab implements AutoCloseable {
                     database)),
             new EndpointSpec(engine, sourceUrl, user, admin, applicationAccounts, null),
             new EndpointSpec(engine, destinationUrl, user, admin, applicationAccounts, null),
-            new MigrationAccountSpec(MIGRATOR, true),
+            new MigrationAccountSpec(MIGRATOR, null, true),
             null,
             null,
             null,

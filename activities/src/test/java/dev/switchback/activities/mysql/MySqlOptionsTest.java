@@ -27,7 +27,7 @@ class MySqlOptionsTest {
             new MigrationSpec("mariadb", "fwd", reverse, options),
             endpoint("jdbc:mariadb://db-a.internal:3307/app"),
             endpoint("jdbc:mariadb://db-b.internal/app"),
-            new MigrationAccountSpec("migrator", true),
+            new MigrationAccountSpec("migrator", null, true),
             null,
             null,
             null,

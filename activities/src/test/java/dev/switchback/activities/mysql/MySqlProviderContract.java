@@ -462,7 +462,7 @@ abstract class MySqlProviderContract {
             plan.migration(),
             plan.source(),
             plan.destination(),
-            new MigrationAccountSpec("sbt_nobody", true),
+            new MigrationAccountSpec("sbt_nobody", null, true),
             plan.router(),
             plan.thresholds(),
             plan.gates(),

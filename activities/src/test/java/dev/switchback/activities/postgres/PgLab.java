@@ -181,7 +181,7 @@ final class PgLab {
                   null,
                   applicationAccounts,
                   null),
-              new MigrationAccountSpec(migrationAccount, true),
+              new MigrationAccountSpec(migrationAccount, null, true),
               null,
               null,
               null,

@@ -101,7 +101,7 @@ final class RedisLab {
                 null,
                 List.of(),
                 endpointOptions),
-            new MigrationAccountSpec(MIGRATION_ACCOUNT, true),
+            new MigrationAccountSpec(MIGRATION_ACCOUNT, null, true),
             null,
             null,
             null,

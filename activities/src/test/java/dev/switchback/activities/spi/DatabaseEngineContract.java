@@ -161,7 +161,7 @@ public abstract class DatabaseEngineContract {
                 endpoint,
                 new EndpointSpec(
                     endpoint.engine(), endpoint.url() + "#unused", null, null, null, null),
-                new MigrationAccountSpec(migrationAccount, true),
+                new MigrationAccountSpec(migrationAccount, null, true),
                 null,
                 null,
                 null,
