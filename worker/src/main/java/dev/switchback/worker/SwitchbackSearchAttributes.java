@@ -40,7 +40,8 @@ public final class SwitchbackSearchAttributes {
   public static Result ensure(WorkflowServiceStubs workflowStubs, String namespace) {
     OperatorServiceStubs operator =
         OperatorServiceStubs.newServiceStubs(
-            OperatorServiceStubsOptions.newBuilder(workflowStubs.getOptions()).build());
+            OperatorServiceStubsOptions.newBuilder(workflowStubs.getOptions())
+                .validateAndBuildWithDefaults());
     try {
       return ensure(operator, namespace);
     } finally {
