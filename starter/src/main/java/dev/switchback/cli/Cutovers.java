@@ -1,0 +1,134 @@
+package dev.switchback.cli;
+
+import dev.switchback.cli.ConnectionOptions.Temporal;
+import dev.switchback.messages.values.CutoverReport;
+import dev.switchback.workflow.CutoverWorkflow;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TerminatedFailure;
+import io.temporal.failure.TimeoutFailure;
+import java.util.function.Supplier;
+
+/** What the commands do with a running cutover, with Temporal's errors turned into answers. */
+final class Cutovers {
+  private Cutovers() {}
+
+  static CutoverWorkflow stub(Temporal t, String id) {
+    return t.client().newWorkflowStub(CutoverWorkflow.class, id);
+  }
+
+  static WorkflowExecutionDescription describe(Temporal t, String id) {
+    try {
+      return t.client().newUntypedWorkflowStub(id).describe();
+    } catch (RuntimeException e) {
+      throw translate(t, id, e);
+    }
+  }
+
+  static boolean running(WorkflowExecutionDescription d) {
+    return d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+  }
+
+  /** How an ended cutover ended: its report, or why there is none. */
+  record Ended(CutoverReport report, String failure) {}
+
+  static Ended result(Temporal t, String id) {
+    try {
+      return new Ended(t.client().newUntypedWorkflowStub(id).getResult(CutoverReport.class), null);
+    } catch (WorkflowFailedException e) {
+      return new Ended(null, "the cutover workflow " + describeFailure(e));
+    } catch (RuntimeException e) {
+      throw translate(t, id, e);
+    }
+  }
+
+  /**
+   * Runs an Update; a rejection by the workflow's validator is bad input (exit 2, nothing changed)
+   * and carries the validator's words.
+   */
+  static <T> T update(Temporal t, String id, String what, Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (WorkflowUpdateException e) {
+      throw CliException.badInput(what + " refused: " + innermostMessage(e));
+    } catch (RuntimeException e) {
+      throw translate(t, id, e);
+    }
+  }
+
+  static CliException translate(Temporal t, String id, RuntimeException e) {
+    if (e instanceof CliException c) {
+      return c;
+    }
+    StatusRuntimeException status = find(e, StatusRuntimeException.class);
+    if (e instanceof WorkflowNotFoundException
+        || (status != null && status.getStatus().getCode() == Status.Code.NOT_FOUND)) {
+      return new CliException(
+          CliException.BAD_INPUT,
+          "no running cutover "
+              + id
+              + " in namespace "
+              + t.settings().namespace()
+              + " (check the id, cutover-<plan name>, and --namespace)",
+          e);
+    }
+    if (status != null
+        && (status.getStatus().getCode() == Status.Code.UNAVAILABLE
+            || status.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED)) {
+      return new CliException(
+          CliException.FAILURE,
+          "Temporal at "
+              + t.settings()
+              + " did not answer ("
+              + status.getStatus().getCode()
+              + "): is it running, and is a worker polling task queue "
+              + CutoverWorkflow.TASK_QUEUE
+              + "? (switchback worker)",
+          e);
+    }
+    return new CliException(CliException.FAILURE, innermostMessage(e), e);
+  }
+
+  static String describeFailure(WorkflowFailedException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof TerminatedFailure) {
+      return "was terminated: " + innermostMessage(e);
+    }
+    if (cause instanceof CanceledFailure) {
+      return "was cancelled";
+    }
+    if (cause instanceof TimeoutFailure) {
+      return "timed out";
+    }
+    return "failed: " + innermostMessage(e);
+  }
+
+  /** The most specific message: a failure's original message, without Temporal's decorations. */
+  static String innermostMessage(Throwable e) {
+    String message = null;
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof TemporalFailure f && f.getOriginalMessage() != null) {
+        message = f.getOriginalMessage();
+      } else if (message == null && c.getMessage() != null) {
+        message = c.getMessage();
+      }
+    }
+    return message == null ? e.toString() : message;
+  }
+
+  private static <X extends Throwable> X find(Throwable e, Class<X> type) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return type.cast(c);
+      }
+    }
+    return null;
+  }
+}
