@@ -3,6 +3,7 @@ package dev.switchback.cli;
 import dev.switchback.worker.TemporalSettings;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.RpcRetryOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -14,6 +15,8 @@ import picocli.CommandLine.Option;
  * client config file's profile, then {@code TEMPORAL_*} variables), then these options.
  */
 public final class ConnectionOptions {
+  static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
+
   @Option(
       names = "--address",
       paramLabel = "HOST:PORT",
@@ -51,9 +54,19 @@ public final class ConnectionOptions {
     TemporalSettings settings = settings();
     WorkflowServiceStubs stubs;
     try {
+      // A person waits on the other end: a query or call nobody answers (no worker polling)
+      // fails within seconds with a hint, instead of the SDK's minute of retries.
       stubs =
           WorkflowServiceStubs.newConnectedServiceStubs(
-              settings.stubsOptions().build(), Duration.ofSeconds(5));
+              settings
+                  .stubsOptions()
+                  .setRpcQueryTimeout(QUERY_TIMEOUT)
+                  .setRpcRetryOptions(
+                      RpcRetryOptions.newBuilder()
+                          .setExpiration(Duration.ofSeconds(8))
+                          .validateBuildWithDefaults())
+                  .build(),
+              Duration.ofSeconds(5));
     } catch (StatusRuntimeException e) {
       throw new CliException(
           CliException.FAILURE,

@@ -14,10 +14,17 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TerminatedFailure;
 import io.temporal.failure.TimeoutFailure;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /** What the commands do with a running cutover, with Temporal's errors turned into answers. */
 final class Cutovers {
+  static final Duration UPDATE_TIMEOUT = Duration.ofSeconds(20);
+
   private Cutovers() {}
 
   static CutoverWorkflow stub(Temporal t, String id) {
@@ -54,12 +61,38 @@ final class Cutovers {
    * and carries the validator's words.
    */
   static <T> T update(Temporal t, String id, String what, Supplier<T> call) {
+    // The SDK waits for the Update's result as long as it takes; with no worker polling that is
+    // for ever, so the wait is bounded here. The pool's threads are daemons: exiting is not held.
+    CompletableFuture<T> pending = CompletableFuture.supplyAsync(call);
     try {
-      return call.get();
-    } catch (WorkflowUpdateException e) {
-      throw CliException.badInput(what + " refused: " + innermostMessage(e));
-    } catch (RuntimeException e) {
-      throw translate(t, id, e);
+      return pending.get(UPDATE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      pending.cancel(true);
+      throw new CliException(
+          CliException.FAILURE,
+          "the cutover did not answer the "
+              + what
+              + " within "
+              + UPDATE_TIMEOUT.toSeconds()
+              + "s: is a worker polling task queue "
+              + CutoverWorkflow.TASK_QUEUE
+              + "? (switchback worker). The request may still be applied when one does: check"
+              + " with `switchback status --id "
+              + id
+              + "`",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(CliException.FAILURE, "interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof WorkflowUpdateException u) {
+        throw CliException.badInput(what + " refused: " + innermostMessage(u));
+      }
+      if (cause instanceof RuntimeException r) {
+        throw translate(t, id, r);
+      }
+      throw new CliException(CliException.FAILURE, innermostMessage(cause), cause);
     }
   }
 

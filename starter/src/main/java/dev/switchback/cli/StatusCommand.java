@@ -39,7 +39,17 @@ final class StatusCommand implements Callable<Integer> {
       try {
         status = Cutovers.stub(t, id).status();
       } catch (RuntimeException e) {
-        throw Cutovers.translate(t, id, e);
+        CliException c = Cutovers.translate(t, id, e);
+        if (c.exitCode() == CliException.FAILURE) {
+          throw new CliException(
+              CliException.FAILURE,
+              "cutover "
+                  + id
+                  + " is running but nobody answered its status query: is a worker polling task"
+                  + " queue switchback? (switchback worker)",
+              e);
+        }
+        throw c;
       }
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("workflowId", id);
