@@ -40,10 +40,21 @@ final class ServerCommand implements Callable<Integer> {
   @Mixin Output output;
 
   private final CountDownLatch stop = new CountDownLatch(1);
+  private final CountDownLatch closed = new CountDownLatch(1);
 
   /** Ends {@link #call()} as Ctrl-C does. */
   void stop() {
     stop.countDown();
+  }
+
+  /** On Ctrl-C: let {@link #call()} close the server before the JVM halts. */
+  private void stopAndWait() {
+    stop();
+    try {
+      closed.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -57,7 +68,7 @@ final class ServerCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       throw new CliException(CliException.FAILURE, e.getMessage(), e);
     }
-    Thread hook = new Thread(this::stop, "switchback-server-shutdown");
+    Thread hook = new Thread(this::stopAndWait, "switchback-server-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       WorkflowServiceStubs stubs =
@@ -99,6 +110,7 @@ final class ServerCommand implements Callable<Integer> {
         // Already exiting: the hook is what brought us here.
       }
       server.close();
+      closed.countDown();
     }
   }
 }
