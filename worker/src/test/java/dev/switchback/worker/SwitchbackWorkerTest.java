@@ -228,4 +228,24 @@ class SwitchbackWorkerTest {
       assertEquals(false, off.enabled());
     }
   }
+
+  @Test
+  void shutdownGraceComesFromTheEnvironmentAndIsChecked() {
+    TemporalSettings local = TemporalSettings.of("127.0.0.1:7233", "default");
+    assertEquals(
+        Duration.ofSeconds(30),
+        SwitchbackWorker.Options.fromEnvironment(Map.of(), local, false, 7233).shutdownGrace());
+    assertEquals(
+        Duration.ofMinutes(2),
+        SwitchbackWorker.Options.fromEnvironment(
+                Map.of("SWITCHBACK_SHUTDOWN_GRACE", "2m"), local, false, 7233)
+            .shutdownGrace());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SwitchbackWorker.Options.fromEnvironment(
+                    Map.of("SWITCHBACK_SHUTDOWN_GRACE", "soon"), local, false, 7233));
+    assertTrue(e.getMessage().contains("SWITCHBACK_SHUTDOWN_GRACE"), e.getMessage());
+  }
 }
