@@ -39,7 +39,7 @@ public final class CutoverTarget {
       return id;
     }
     Path file = plan != null ? plan : positionalPlan;
-    CutoverPlan p = PlanFiles.read(file);
+    CutoverPlan p = PlanFiles.read(file).plan();
     if (p == null || p.name() == null || p.name().isBlank()) {
       throw CliException.badInput(
           "plan " + file + " has no name, so its cutover cannot be found: give --id instead");

@@ -3,10 +3,13 @@ package dev.switchback.cli;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.InvalidPlanException;
@@ -16,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -30,8 +34,19 @@ public final class PlanFiles {
 
   private PlanFiles() {}
 
-  /** The plan as written, or the problems that stop it being read. */
-  public static CutoverPlan read(Path file) {
+  /**
+   * A plan file as read: the plan built from whatever was well-formed (null when nothing was), and
+   * every field that had to be left out, so that one run reports all of them.
+   */
+  public record Read(CutoverPlan plan, List<PlanProblem> problems) {}
+
+  /**
+   * Reads {@code file}. Fields that are unknown or of the wrong shape are reported and left out,
+   * and the rest is read, so the operator sees every problem at once instead of one per attempt.
+   *
+   * @throws CliException exit 2 when the file is missing or is not YAML
+   */
+  public static Read read(Path file) {
     String text;
     try {
       text = Files.readString(file);
@@ -41,40 +56,9 @@ public final class PlanFiles {
       throw problems(
           file, new PlanProblem(file.toString(), "cannot be read: " + e.getMessage(), null));
     }
+    JsonNode tree;
     try {
-      return YAML.readValue(text, CutoverPlan.class);
-    } catch (UnrecognizedPropertyException e) {
-      String known =
-          e.getKnownPropertyIds() == null
-              ? ""
-              : e.getKnownPropertyIds().stream()
-                  .map(Object::toString)
-                  .collect(Collectors.toCollection(TreeSet::new))
-                  .toString();
-      throw problems(
-          file,
-          new PlanProblem(
-              path(e),
-              "unknown field '" + e.getPropertyName() + "'" + at(e.getLocation()),
-              "remove it or use one of " + known));
-    } catch (InvalidFormatException e) {
-      throw problems(
-          file,
-          new PlanProblem(
-              path(e),
-              "'"
-                  + e.getValue()
-                  + "' is not a "
-                  + typeName(e.getTargetType())
-                  + at(e.getLocation()),
-              "write a " + typeName(e.getTargetType())));
-    } catch (MismatchedInputException e) {
-      throw problems(
-          file,
-          new PlanProblem(
-              path(e),
-              "has the wrong shape" + at(e.getLocation()),
-              "write " + shape(e.getTargetType())));
+      tree = YAML.readTree(text);
     } catch (JsonProcessingException e) {
       throw problems(
           file,
@@ -83,6 +67,59 @@ public final class PlanFiles {
               "not valid YAML" + at(e.getLocation()) + ": " + e.getOriginalMessage(),
               "fix the syntax (indentation, a missing ':' or quote)"));
     }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) {
+      return new Read(null, List.of());
+    }
+    if (!tree.isObject()) {
+      throw problems(
+          file,
+          new PlanProblem(
+              "(plan)",
+              "is not a mapping of fields",
+              "start the file with the plan's fields, e.g. name: orders"));
+    }
+    List<PlanProblem> problems = new ArrayList<>();
+    // Each pass reports one field and removes it; a plan has far fewer fields than this.
+    for (int pass = 0; pass < 200; pass++) {
+      try {
+        return new Read(YAML.treeToValue(tree, CutoverPlan.class), List.copyOf(problems));
+      } catch (UnrecognizedPropertyException e) {
+        String known =
+            e.getKnownPropertyIds() == null
+                ? ""
+                : e.getKnownPropertyIds().stream()
+                    .map(Object::toString)
+                    .collect(Collectors.toCollection(TreeSet::new))
+                    .toString();
+        problems.add(
+            new PlanProblem(
+                path(e),
+                "unknown field '" + e.getPropertyName() + "'",
+                "remove it or use one of " + known));
+        if (!remove(tree, e.getPath())) {
+          return new Read(null, List.copyOf(problems));
+        }
+      } catch (InvalidFormatException e) {
+        problems.add(
+            new PlanProblem(
+                path(e),
+                "'" + e.getValue() + "' is not a " + typeName(e.getTargetType()),
+                "write a " + typeName(e.getTargetType())));
+        if (!remove(tree, e.getPath())) {
+          return new Read(null, List.copyOf(problems));
+        }
+      } catch (MismatchedInputException e) {
+        problems.add(
+            new PlanProblem(path(e), "has the wrong shape", "write " + shape(e.getTargetType())));
+        if (!remove(tree, e.getPath())) {
+          return new Read(null, List.copyOf(problems));
+        }
+      } catch (JsonProcessingException e) {
+        problems.add(new PlanProblem("(plan)", e.getOriginalMessage(), null));
+        return new Read(null, List.copyOf(problems));
+      }
+    }
+    return new Read(null, List.copyOf(problems));
   }
 
   /**
@@ -92,12 +129,53 @@ public final class PlanFiles {
    * @throws CliException exit 2 listing every problem
    */
   public static Loaded load(Path file) {
-    CutoverPlan raw = read(file);
+    Read read = read(file);
+    List<PlanProblem> problems = new ArrayList<>(read.problems());
+    if (read.plan() != null || problems.isEmpty()) {
+      for (PlanProblem p :
+          PlanValidator.problems(read.plan() == null ? null : read.plan().withDefaults())) {
+        // A field left out for its shape would only come back as "missing": say it once.
+        if (problems.stream().noneMatch(q -> covers(q.field(), p.field()))) {
+          problems.add(p);
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw problems(file, problems);
+    }
     try {
-      return new Loaded(raw, PlanValidator.validate(raw));
+      return new Loaded(read.plan(), PlanValidator.validate(read.plan()));
     } catch (InvalidPlanException e) {
       throw problems(file, e.problems());
     }
+  }
+
+  private static boolean covers(String reported, String field) {
+    return field.equals(reported)
+        || field.startsWith(reported + ".")
+        || field.startsWith(reported + "[");
+  }
+
+  /** Removes the node at {@code path}; false when there is nothing to remove. */
+  private static boolean remove(JsonNode tree, List<JsonMappingException.Reference> path) {
+    if (path.isEmpty()) {
+      return false;
+    }
+    JsonNode parent = tree;
+    for (JsonMappingException.Reference r : path.subList(0, path.size() - 1)) {
+      parent = r.getFieldName() != null ? parent.get(r.getFieldName()) : parent.get(r.getIndex());
+      if (parent == null) {
+        return false;
+      }
+    }
+    JsonMappingException.Reference last = path.get(path.size() - 1);
+    if (last.getFieldName() != null && parent instanceof ObjectNode o) {
+      return o.remove(last.getFieldName()) != null;
+    }
+    if (last.getFieldName() == null && last.getIndex() >= 0 && parent instanceof ArrayNode a) {
+      return a.remove(last.getIndex()) != null;
+    }
+    return false;
   }
 
   /** A plan as written and with defaults filled in. */

@@ -67,6 +67,21 @@ class CliInputTest {
   }
 
   @Test
+  void everyProblemIsReportedInOneRunStructuralAndSemantic() {
+    String yaml =
+        Plans.yaml("orders", null)
+            .replace("  user: switchback\n  password", "  usr: x\n  password")
+            .replace("soak: 10m", "soak: ten minutes")
+            .replace("approvers: [alice, bob]", "approvers: alice");
+    Path plan = Plans.write(dir, "many.yaml", yaml);
+    Cli.Result r = Cli.run("plan", "json", "--json", plan.toString());
+    assertEquals(2, r.exitCode(), r.toString());
+    List<String> fields = new java.util.ArrayList<>();
+    r.json().get("problems").forEach(p -> fields.add(p.get("field").asText()));
+    assertEquals(List.of("source.usr", "approvers", "soak"), fields, r.toString());
+  }
+
+  @Test
   void aFieldOfTheWrongShapeIsNamedWithWhatToWrite() {
     Path plan =
         Plans.write(
@@ -120,7 +135,7 @@ class CliInputTest {
     Cli.Result r = Cli.run("plan", "json", plan.toString());
     assertEquals(0, r.exitCode(), r.toString());
     CutoverPlan printed = Output.JSON.readValue(r.out(), CutoverPlan.class);
-    assertEquals(PlanFiles.read(plan), printed);
+    assertEquals(PlanFiles.read(plan).plan(), printed);
     assertEquals("30m", r.json().get("gates").get("switch").get("timeout").asText());
     assertFalse(r.json().has("thresholds"), "1:1: defaults are the workflow's business");
   }
