@@ -35,8 +35,24 @@ final class WorkerCommand implements Callable<Integer> {
       description = "With --embedded: the server's bind address (default ${DEFAULT-VALUE}).")
   String host;
 
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description = "Port of /metrics (default: SWITCHBACK_METRICS_PORT or 9464; 0 turns it off).")
+  Integer metricsPort;
+
   @Mixin ConnectionOptions connection;
   @Mixin Output output;
+
+  private volatile SwitchbackWorker running;
+
+  /** Stops the worker as Ctrl-C does. */
+  void stop() {
+    SwitchbackWorker w = running;
+    if (w != null) {
+      w.close();
+    }
+  }
 
   @Override
   public Integer call() throws InterruptedException {
@@ -51,6 +67,13 @@ final class WorkerCommand implements Callable<Integer> {
           SwitchbackWorker.Options.fromEnvironment(
                   System.getenv(), embedded ? null : connection.settings(), embedded, port)
               .withEmbeddedHost(host);
+      if (metricsPort != null) {
+        if (metricsPort < 0 || metricsPort > 65535) {
+          throw new IllegalArgumentException(
+              "--metrics-port " + metricsPort + " is not a port: use 1 to 65535, or 0 for none");
+        }
+        options = options.withMetricsPort(metricsPort);
+      }
     } catch (IllegalArgumentException e) {
       throw CliException.badInput(e.getMessage());
     }
@@ -60,6 +83,7 @@ final class WorkerCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       throw new CliException(CliException.FAILURE, e.getMessage(), e);
     }
+    running = worker;
     if (worker.embeddedAddress() != null) {
       output.line(
           "embedded Temporal test server on "

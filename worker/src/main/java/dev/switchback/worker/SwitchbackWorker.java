@@ -74,6 +74,11 @@ public final class SwitchbackWorker implements AutoCloseable {
           Duration.ofSeconds(15));
     }
 
+    public Options withMetricsPort(int port) {
+      return new Options(
+          temporal, embedded, embeddedHost, embeddedPort, port, shutdownGrace, connectTimeout);
+    }
+
     public Options withShutdownGrace(Duration grace) {
       return new Options(
           temporal, embedded, embeddedHost, embeddedPort, metricsPort, grace, connectTimeout);
