@@ -1,0 +1,255 @@
+package dev.switchback.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchback.worker.SwitchbackWorker;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.common.SearchAttributeKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI against a real port-bound Temporal test server, with a worker running a stand-in Cutover
+ * workflow on task queue switchback: proves the CLI speaks the contract's names (workflow type, id,
+ * task queue, Updates, query) over the wire.
+ */
+class CliAgainstTestServerTest {
+  static SwitchbackWorker worker;
+  static String address;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startServerAndWorker() {
+    worker =
+        SwitchbackWorker.start(
+            new SwitchbackWorker.Options(
+                null, true, "127.0.0.1", 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(5)),
+            List.of(FakeCutoverWorkflow.class),
+            List.of(),
+            List.of());
+    address = worker.embeddedAddress();
+  }
+
+  @AfterAll
+  static void stop() {
+    worker.close();
+  }
+
+  private Cli.Result cli(String... args) {
+    String[] all = new String[args.length + 2];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "--address";
+    all[args.length + 1] = address;
+    return Cli.run(all);
+  }
+
+  private Path plan(String name, String gates) {
+    return Plans.write(dir, name + ".yaml", Plans.yaml(name, gates));
+  }
+
+  private JsonNode status(String id) {
+    Cli.Result r = cli("status", "--id", id, "--json");
+    assertEquals(0, r.exitCode(), r.toString());
+    return r.json();
+  }
+
+  /**
+   * Status until {@code phase} shows, since the workflow reaches its gate asynchronously (and may
+   * not exist yet when another thread is starting it).
+   */
+  private JsonNode awaitPhase(String id, String phase) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      Cli.Result r = cli("status", "--id", id, "--json");
+      JsonNode s = r.exitCode() == 0 ? r.json() : null;
+      if (s != null && phase.equals(s.path("status").path("phase").asText())) {
+        return s;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("phase " + phase + " never showed: " + r);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
+  void startRunsTheCutoverWorkflowWithThePlanUnderItsContractNames() throws Exception {
+    Path plan = plan("orders-start", null);
+    Cli.Result r = cli("start", plan.toString(), "--json");
+    assertEquals(0, r.exitCode(), r.toString());
+    JsonNode started = r.json();
+    assertEquals("cutover-orders-start", started.get("workflowId").asText());
+    assertEquals("switchback", started.get("taskQueue").asText());
+
+    var description = worker.client().newUntypedWorkflowStub("cutover-orders-start").describe();
+    assertEquals("Cutover", description.getWorkflowType());
+    assertEquals("switchback", description.getTaskQueue());
+
+    JsonNode s = awaitPhase("cutover-orders-start", "AWAITING_QUIESCE_APPROVAL");
+    assertEquals("orders-start", s.get("status").get("plan").asText());
+    assertEquals("quiesce", s.get("status").get("pendingGate").asText());
+    assertEquals("RUNNING", s.get("execution").asText());
+    assertEquals(
+        "AWAITING_QUIESCE_APPROVAL",
+        worker
+            .client()
+            .newUntypedWorkflowStub("cutover-orders-start")
+            .describe()
+            .getTypedSearchAttributes()
+            .get(SearchAttributeKey.forKeyword("SwitchbackPhase")),
+        "the server accepted the workflow's upsert of SwitchbackPhase");
+
+    Cli.Result again = cli("start", plan.toString());
+    assertEquals(1, again.exitCode(), again.toString());
+    assertTrue(
+        again.err().contains("cutover cutover-orders-start is already running"), again.toString());
+
+    Cli.Result text = cli("status", plan.toString());
+    assertEquals(0, text.exitCode(), text.toString());
+    assertTrue(
+        text.out().contains("cutover orders-start: phase AWAITING_QUIESCE_APPROVAL"),
+        text.toString());
+    assertTrue(text.out().contains("preflight"), text.toString());
+    assertTrue(
+        text.out()
+            .contains(
+                "waiting for approval of gate 'quiesce': switchback approve quiesce --by NAME"
+                    + " --id cutover-orders-start"),
+        text.toString());
+    cli("abort", "--id", "cutover-orders-start", "--by", "alice", "--reason", "test over");
+  }
+
+  @Test
+  void approveIsValidatedSynchronouslyByTheWorkflow() throws Exception {
+    Path plan = plan("orders-approve", null);
+    assertEquals(0, cli("start", plan.toString()).exitCode());
+    String id = "cutover-orders-approve";
+    awaitPhase(id, "AWAITING_QUIESCE_APPROVAL");
+
+    Cli.Result notPending = cli("approve", "switch", "--by", "alice", "--id", id);
+    assertEquals(2, notPending.exitCode(), notPending.toString());
+    assertTrue(
+        notPending
+            .err()
+            .contains(
+                "approval of gate 'switch' refused: gate switch is not pending (pending: quiesce)"),
+        notPending.toString());
+
+    Cli.Result stranger = cli("approve", "quiesce", "--by", "mallory", "--plan", plan.toString());
+    assertEquals(2, stranger.exitCode(), stranger.toString());
+    assertTrue(
+        stranger.err().contains("mallory may not approve; the plan's approvers are [alice, bob]"),
+        stranger.toString());
+    assertEquals(
+        0, status(id).get("status").get("approvals").size(), "a refused approval changes nothing");
+
+    Cli.Result ok =
+        cli(
+            "approve",
+            "quiesce",
+            "--by",
+            "alice",
+            "--comment",
+            "off-peak now",
+            "--id",
+            id,
+            "--json");
+    assertEquals(0, ok.exitCode(), ok.toString());
+    assertEquals("APPROVED", ok.json().get("decision").asText());
+    assertEquals("alice", ok.json().get("by").asText());
+    assertEquals("off-peak now", ok.json().get("comment").asText());
+
+    JsonNode s = awaitPhase(id, "AWAITING_SWITCH_APPROVAL");
+    assertTrue(s.get("status").get("writesStopped").asBoolean());
+
+    Cli.Result abort = cli("abort", "--by", "alice", "--reason", "changed my mind", "--id", id);
+    assertEquals(2, abort.exitCode(), abort.toString());
+    assertTrue(
+        abort.err().contains("abort refused: writes have stopped: abort is over, use rollback"),
+        abort.toString());
+
+    List<HistoryEvent> events = worker.client().fetchHistory(id).getEvents();
+    long accepted =
+        events.stream()
+            .filter(
+                e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+            .count();
+    assertEquals(1, accepted, "only the valid approval reached the history");
+    cli("rollback", "--id", id, "--by", "alice", "--reason", "test over");
+  }
+
+  @Test
+  void rollbackEndsTheCutoverAndWatchShowsTheReport() throws Exception {
+    Path plan = plan("orders-rollback", null);
+    assertEquals(0, cli("start", plan.toString()).exitCode());
+    String id = "cutover-orders-rollback";
+    awaitPhase(id, "AWAITING_QUIESCE_APPROVAL");
+    assertEquals(0, cli("approve", "quiesce", "--by", "bob", "--id", id).exitCode());
+    awaitPhase(id, "AWAITING_SWITCH_APPROVAL");
+
+    Cli.Result rollback =
+        cli("rollback", "--by", "bob", "--reason", "p99 latency doubled", "--id", id, "--json");
+    assertEquals(0, rollback.exitCode(), rollback.toString());
+    assertTrue(rollback.json().get("accepted").asBoolean());
+    assertTrue(rollback.json().get("message").asText().contains("p99 latency doubled"));
+
+    Cli.Result watch = cli("watch", plan.toString(), "--interval", "200ms");
+    assertEquals(1, watch.exitCode(), "a rolled-back cutover is not a success: " + watch);
+    assertTrue(
+        watch.out().contains("outcome ROLLED_BACK: application on source"), watch.toString());
+    assertTrue(
+        watch.out().contains("reason: p99 latency doubled (requested by bob)"), watch.toString());
+    assertTrue(watch.out().contains("quiesce   APPROVED  by bob"), watch.toString());
+    assertTrue(watch.out().contains("rollback"), watch.toString());
+
+    Cli.Result again = cli("rollback", "--by", "bob", "--reason", "twice", "--id", id);
+    assertEquals(2, again.exitCode(), again.toString());
+
+    Cli.Result ended = cli("status", "--id", id, "--json");
+    assertEquals(0, ended.exitCode(), ended.toString());
+    assertEquals("COMPLETED", ended.json().get("execution").asText());
+    assertEquals("ROLLED_BACK", ended.json().get("outcome").asText());
+  }
+
+  @Test
+  void startWithWatchFollowsTheTimelineUntilTheCutoverCompletes() throws Exception {
+    Path plan =
+        plan(
+            "orders-watch",
+            "  quiesce: {mode: auto}\n  switch: {mode: approval}\n  finalize: {mode: auto}\n");
+    CompletableFuture<Cli.Result> watching =
+        CompletableFuture.supplyAsync(
+            () -> cli("start", plan.toString(), "--watch", "--interval", "200ms"));
+    awaitPhase("cutover-orders-watch", "AWAITING_SWITCH_APPROVAL");
+    assertEquals(
+        0, cli("approve", "switch", "--by", "alice", "--id", "cutover-orders-watch").exitCode());
+    Cli.Result r = watching.get(30, TimeUnit.SECONDS);
+    assertEquals(0, r.exitCode(), r.toString());
+    String out = r.out();
+    assertTrue(out.contains("started cutover cutover-orders-watch"), out);
+    assertTrue(out.contains("phase AWAITING_SWITCH_APPROVAL"), out);
+    assertTrue(out.contains("stopWrites"), out);
+    assertTrue(out.indexOf("stopWrites") < out.indexOf("switchTraffic"), out);
+    assertTrue(out.contains("outcome COMPLETED: application on destination"), out);
+    assertTrue(out.contains("switch    APPROVED  by alice"), out);
+    assertTrue(out.contains("quiesce   AUTO      by switchback"), out);
+  }
+
+  @Test
+  void watchingAnUnknownCutoverIsBadInput() {
+    Cli.Result r = cli("watch", "--id", "cutover-nobody");
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(
+        r.err().contains("no running cutover cutover-nobody in namespace default"), r.toString());
+  }
+}

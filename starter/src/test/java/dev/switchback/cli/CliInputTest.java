@@ -1,0 +1,286 @@
+package dev.switchback.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchback.activities.DatabaseActivities;
+import dev.switchback.messages.values.FenceResult;
+import dev.switchback.messages.values.PreflightCheck;
+import dev.switchback.messages.values.PreflightReport;
+import dev.switchback.messages.values.SessionReport;
+import dev.switchback.messages.values.Side;
+import dev.switchback.plan.CutoverPlan;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Everything the CLI refuses before it talks to Temporal or a database. */
+class CliInputTest {
+  @TempDir Path dir;
+
+  static int unusedPort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void anInvalidPlanIsRejectedFieldByFieldBeforeTemporalIsContacted() throws Exception {
+    String yaml =
+        Plans.yaml("orders", null)
+            .replace("  url: jdbc:postgresql://127.0.0.1:5433/orders\n", "")
+            .replace("password: env:SOURCE_PASSWORD", "password: hunter2");
+    Path plan = Plans.write(dir, "orders.yaml", yaml);
+    Cli.Result r = Cli.run("start", plan.toString(), "--address", "127.0.0.1:" + unusedPort());
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("source.url: missing"), r.toString());
+    assertTrue(
+        r.err().contains("fix: give the admin connection URL, e.g. jdbc:postgresql://"),
+        r.toString());
+    assertTrue(
+        r.err().contains("source.password: a literal password would be stored in workflow history"),
+        r.toString());
+    assertTrue(r.err().contains("fix: write a reference: env:NAME"), r.toString());
+    assertTrue(r.err().contains("nothing was done"), r.toString());
+    assertFalse(r.err().contains("cannot reach Temporal"), "no connection before validation");
+  }
+
+  @Test
+  void anUnknownFieldIsNamedWithTheFieldsThatExist() {
+    Path plan =
+        Plans.write(
+            dir,
+            "typo.yaml",
+            Plans.yaml("orders", null)
+                .replace("  user: switchback\n  password", "  usr: x\n  password"));
+    Cli.Result r = Cli.run("plan", "check", "--no-preflight", plan.toString());
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("source.usr: unknown field 'usr'"), r.toString());
+    assertTrue(r.err().contains("fix: remove it or use one of ["), r.toString());
+    assertTrue(r.err().contains("user"), r.toString());
+  }
+
+  @Test
+  void everyProblemIsReportedInOneRunStructuralAndSemantic() {
+    String yaml =
+        Plans.yaml("orders", null)
+            .replace("  user: switchback\n  password", "  usr: x\n  password")
+            .replace("soak: 10m", "soak: ten minutes")
+            .replace("approvers: [alice, bob]", "approvers: alice");
+    Path plan = Plans.write(dir, "many.yaml", yaml);
+    Cli.Result r = Cli.run("plan", "json", "--json", plan.toString());
+    assertEquals(2, r.exitCode(), r.toString());
+    List<String> fields = new java.util.ArrayList<>();
+    r.json().get("problems").forEach(p -> fields.add(p.get("field").asText()));
+    assertEquals(List.of("source.usr", "approvers", "soak"), fields, r.toString());
+  }
+
+  @Test
+  void aFieldOfTheWrongShapeIsNamedWithWhatToWrite() {
+    Path plan =
+        Plans.write(
+            dir,
+            "shape.yaml",
+            Plans.yaml("orders", null)
+                .replace("approvers: [alice, bob]", "approvers: {alice: yes}"));
+    Cli.Result r = Cli.run("plan", "json", plan.toString());
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("approvers: has the wrong shape"), r.toString());
+    assertTrue(r.err().contains("fix: write a list"), r.toString());
+  }
+
+  @Test
+  void aYamlSyntaxErrorGivesTheLine() {
+    Path plan = Plans.write(dir, "broken.yaml", "name: 'orders\nsource:\n");
+    Cli.Result r = Cli.run("plan", "json", plan.toString());
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("(yaml): not valid YAML (line"), r.toString());
+  }
+
+  @Test
+  void aMissingPlanFileIsBadInput() {
+    Cli.Result r = Cli.run("plan", "check", dir.resolve("nope.yaml").toString());
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("nope.yaml: no such file"), r.toString());
+  }
+
+  @Test
+  void withJsonTheProblemsAreOneObjectOnStdout() {
+    Path plan = Plans.write(dir, "bad.yaml", "name: Orders!\n");
+    Cli.Result r = Cli.run("plan", "json", "--json", plan.toString());
+    assertEquals(2, r.exitCode(), r.toString());
+    JsonNode error = r.json();
+    assertEquals(2, error.get("exitCode").asInt());
+    JsonNode problems = error.get("problems");
+    assertTrue(problems.size() >= 3, r.toString());
+    boolean nameProblem = false;
+    for (JsonNode p : problems) {
+      assertTrue(p.hasNonNull("field") && p.hasNonNull("problem"), p.toString());
+      nameProblem |= p.get("field").asText().equals("name") && p.hasNonNull("fix");
+    }
+    assertTrue(nameProblem, r.toString());
+  }
+
+  @Test
+  void planJsonPrintsThePlanAsWrittenForTheTemporalCli() throws Exception {
+    Path plan =
+        Plans.write(
+            dir, "orders.yaml", Plans.yaml("orders", "  switch: {mode: approval, timeout: 30m}\n"));
+    Cli.Result r = Cli.run("plan", "json", plan.toString());
+    assertEquals(0, r.exitCode(), r.toString());
+    CutoverPlan printed = Output.JSON.readValue(r.out(), CutoverPlan.class);
+    assertEquals(PlanFiles.read(plan).plan(), printed);
+    assertEquals("30m", r.json().get("gates").get("switch").get("timeout").asText());
+    assertFalse(r.json().has("thresholds"), "1:1: defaults are the workflow's business");
+  }
+
+  @Test
+  void planCheckWithoutPreflightOnlyValidates() {
+    Path plan = Plans.write(dir, "orders.yaml", Plans.yaml("orders", null));
+    Cli.Result r = Cli.run("plan", "check", "--no-preflight", plan.toString());
+    assertEquals(0, r.exitCode(), r.toString());
+    assertTrue(r.out().contains("plan orders"), r.toString());
+    assertTrue(r.out().contains("workflow id   cutover-orders"), r.toString());
+    assertTrue(r.out().contains("reverse instance sb_rev_orders"), r.toString());
+  }
+
+  /** Stands in for the database activities; preflight only. */
+  static final class ScriptedPreflight implements DatabaseActivities {
+    final PreflightReport report;
+    final AtomicReference<CutoverPlan> seen = new AtomicReference<>();
+
+    ScriptedPreflight(PreflightReport report) {
+      this.report = report;
+    }
+
+    @Override
+    public PreflightReport preflight(String cutoverId, CutoverPlan plan) {
+      seen.set(plan);
+      return report;
+    }
+
+    @Override
+    public FenceResult fenceWrites(String cutoverId, CutoverPlan plan, Side side) {
+      throw new AssertionError("plan check must not fence");
+    }
+
+    @Override
+    public FenceResult unfenceWrites(String cutoverId, CutoverPlan plan, Side side) {
+      throw new AssertionError("plan check must not unfence");
+    }
+
+    @Override
+    public SessionReport checkSessions(String cutoverId, CutoverPlan plan, Side side) {
+      throw new AssertionError("not used");
+    }
+
+    @Override
+    public String revokeMigrationAccount(String cutoverId, CutoverPlan plan) {
+      throw new AssertionError("plan check must not revoke");
+    }
+  }
+
+  private static CommandLine.IFactory preflightWith(ScriptedPreflight preflight) {
+    return new CommandLine.IFactory() {
+      @Override
+      public <K> K create(Class<K> cls) throws Exception {
+        if (cls == PlanCommand.Check.class) {
+          return cls.cast(new PlanCommand.Check((registry, connections) -> preflight));
+        }
+        return CommandLine.defaultFactory().create(cls);
+      }
+    };
+  }
+
+  @Test
+  void planCheckPrintsEveryPreflightCheckAndFailsWhenOneDoesNotHold() {
+    Path plan = Plans.write(dir, "orders.yaml", Plans.yaml("orders", null));
+    ScriptedPreflight preflight =
+        new ScriptedPreflight(
+            new PreflightReport(
+                false,
+                List.of(
+                    new PreflightCheck("source reachable", true, "PostgreSQL 15.20"),
+                    new PreflightCheck(
+                        "reverse path possible",
+                        false,
+                        "wal_level is replica on the destination: set wal_level=logical"))));
+    Cli.Result r = Cli.run(preflightWith(preflight), "plan", "check", plan.toString());
+    assertEquals(1, r.exitCode(), r.toString());
+    assertTrue(r.out().contains("ok    source reachable"), r.toString());
+    assertTrue(
+        r.out().contains("FAIL  reverse path possible")
+            && r.out().contains("set wal_level=logical"),
+        r.toString());
+    assertTrue(r.out().contains("1 of 2 checks do not hold"), r.toString());
+    assertEquals("cutover-orders", preflight.seen.get().workflowId());
+    assertEquals("5s", preflight.seen.get().thresholds().maxLatencyToStart(), "validated plan");
+  }
+
+  @Test
+  void planCheckPassesWhenEveryCheckHoldsAndReportsThemInJson() {
+    Path plan = Plans.write(dir, "orders.yaml", Plans.yaml("orders", null));
+    ScriptedPreflight preflight =
+        new ScriptedPreflight(
+            new PreflightReport(true, List.of(new PreflightCheck("source reachable", true, "ok"))));
+    Cli.Result r = Cli.run(preflightWith(preflight), "plan", "check", "--json", plan.toString());
+    assertEquals(0, r.exitCode(), r.toString());
+    JsonNode json = r.json();
+    assertTrue(json.get("valid").asBoolean());
+    assertEquals(
+        "source reachable", json.get("preflight").get("checks").get(0).get("check").asText());
+  }
+
+  @Test
+  void anUnknownGateIsNamedWithTheGatesThatExist() throws Exception {
+    Cli.Result r =
+        Cli.run(
+            "approve",
+            "swich",
+            "--by",
+            "alice",
+            "--id",
+            "cutover-orders",
+            "--address",
+            "127.0.0.1:" + unusedPort());
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(
+        r.err().contains("GATE: 'swich' is not a gate (fix: use one of quiesce, switch, finalize)"),
+        r.toString());
+  }
+
+  @Test
+  void approvingWithoutANameIsBadInput() {
+    Cli.Result r = Cli.run("approve", "switch", "--id", "cutover-orders");
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("Missing required option: '--by=NAME'"), r.toString());
+  }
+
+  @Test
+  void aCommandWithoutACutoverAsksWhichOne() {
+    Cli.Result r = Cli.run("rollback", "--by", "alice", "--reason", "latency");
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("which cutover? give --id cutover-<plan name>"), r.toString());
+  }
+
+  @Test
+  void anUnreachableTemporalIsAFailureWithTheFix() throws Exception {
+    int port = unusedPort();
+    Cli.Result r = Cli.run("status", "--id", "cutover-orders", "--address", "127.0.0.1:" + port);
+    assertEquals(1, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("cannot reach Temporal at 127.0.0.1:" + port), r.toString());
+    assertTrue(r.err().contains("switchback server"), r.toString());
+  }
+
+  @Test
+  void anUnknownCommandIsBadInput() {
+    Cli.Result r = Cli.run("cutover");
+    assertEquals(2, r.exitCode(), r.toString());
+  }
+}

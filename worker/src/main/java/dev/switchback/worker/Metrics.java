@@ -1,0 +1,163 @@
+package dev.switchback.worker;
+
+import com.sun.net.httpserver.HttpServer;
+import com.uber.m3.tally.NoopScope;
+import com.uber.m3.tally.RootScopeBuilder;
+import com.uber.m3.tally.Scope;
+import com.uber.m3.tally.ScopeCloseException;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.temporal.common.reporter.MicrometerClientStatsReporter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prometheus metrics for the worker: the Temporal SDK's own metrics (poll, task, activity and
+ * workflow latencies and failures) reported through tally into Micrometer, plus JVM metrics, served
+ * at {@code /metrics}. The port comes from {@code SWITCHBACK_METRICS_PORT} (default {@value
+ * #DEFAULT_PORT}); 0 turns metrics off.
+ */
+public final class Metrics implements AutoCloseable {
+  public static final int DEFAULT_PORT = 9464;
+  public static final String PORT_VARIABLE = "SWITCHBACK_METRICS_PORT";
+  private static final Logger log = LoggerFactory.getLogger(Metrics.class);
+
+  private final Scope scope;
+  private final PrometheusMeterRegistry registry;
+  private final HttpServer http;
+  private final JvmGcMetrics gc;
+
+  private Metrics(Scope scope, PrometheusMeterRegistry registry, HttpServer http, JvmGcMetrics gc) {
+    this.scope = scope;
+    this.registry = registry;
+    this.http = http;
+    this.gc = gc;
+  }
+
+  /** No metrics: the SDK reports into a no-op scope. */
+  public static Metrics disabled() {
+    return new Metrics(new NoopScope(), null, null, null);
+  }
+
+  /** The port {@code SWITCHBACK_METRICS_PORT} asks for, naming the variable when it is wrong. */
+  public static int portFrom(Map<String, String> env) {
+    String value = env.get(PORT_VARIABLE);
+    if (value == null || value.isBlank()) {
+      return DEFAULT_PORT;
+    }
+    try {
+      int port = Integer.parseInt(value.trim());
+      if (port < 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          PORT_VARIABLE
+              + "='"
+              + value
+              + "' is not a port: set a number from 1 to 65535, or 0 to turn metrics off");
+    }
+  }
+
+  /**
+   * Starts the registry and the {@code /metrics} endpoint on {@code port} on every interface (a
+   * Prometheus server scrapes from elsewhere); {@code port} 0 returns {@link #disabled()}.
+   *
+   * @param reportEverySeconds how often the SDK's tally scope flushes into the registry
+   */
+  public static Metrics start(int port, int reportEverySeconds) {
+    if (port == 0) {
+      return disabled();
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    HttpServer http;
+    try {
+      http = HttpServer.create(new InetSocketAddress(port), 0);
+    } catch (IOException e) {
+      gc.close();
+      registry.close();
+      throw new IllegalStateException(
+          "cannot serve metrics on port "
+              + port
+              + " ("
+              + e.getMessage()
+              + "): set "
+              + PORT_VARIABLE
+              + " to a free port, or 0 to turn metrics off",
+          e);
+    }
+    http.createContext(
+        "/metrics",
+        exchange -> {
+          try (exchange) {
+            if (!"GET".equals(exchange.getRequestMethod())) {
+              exchange.sendResponseHeaders(405, -1);
+              return;
+            }
+            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            exchange
+                .getResponseHeaders()
+                .set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          }
+        });
+    http.start();
+    Scope scope =
+        new RootScopeBuilder()
+            .reporter(new MicrometerClientStatsReporter(registry))
+            .reportEvery(com.uber.m3.util.Duration.ofSeconds(reportEverySeconds));
+    log.info("metrics served at http://0.0.0.0:{}/metrics", http.getAddress().getPort());
+    return new Metrics(scope, registry, http, gc);
+  }
+
+  /** The scope the SDK reports into ({@code WorkflowServiceStubsOptions.setMetricsScope}). */
+  public Scope scope() {
+    return scope;
+  }
+
+  public boolean enabled() {
+    return http != null;
+  }
+
+  /** The bound port, or 0 when disabled. */
+  public int port() {
+    return http == null ? 0 : http.getAddress().getPort();
+  }
+
+  /** The current scrape, for tests and diagnostics; empty when disabled. */
+  public String scrape() {
+    return registry == null ? "" : registry.scrape();
+  }
+
+  @Override
+  public void close() {
+    try {
+      scope.close();
+    } catch (ScopeCloseException e) {
+      log.warn("closing the metrics scope failed: {}", e.getMessage());
+    }
+    if (http != null) {
+      http.stop(0);
+      gc.close();
+      registry.close();
+    }
+  }
+}

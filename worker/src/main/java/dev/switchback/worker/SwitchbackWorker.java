@@ -1,0 +1,349 @@
+package dev.switchback.worker;
+
+import dev.switchback.activities.spi.Registry;
+import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.support.Secrets;
+import dev.switchback.plan.Durations;
+import dev.switchback.workflow.CutoverWorkflow;
+import io.grpc.StatusRuntimeException;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker process: connects to Temporal like every Temporal application (see {@link
+ * TemporalSettings}), or embeds the test server, makes sure the search attributes exist, registers
+ * the Cutover workflow and the activities on task queue {@value CutoverWorkflow#TASK_QUEUE}, serves
+ * Prometheus metrics, and on shutdown stops polling and lets activities in flight finish (a fence
+ * or a pause half done is worse than a slow exit).
+ */
+public final class SwitchbackWorker implements AutoCloseable {
+  public static final String GRACE_VARIABLE = "SWITCHBACK_SHUTDOWN_GRACE";
+  private static final Logger log = LoggerFactory.getLogger(SwitchbackWorker.class);
+
+  /**
+   * How to run.
+   *
+   * @param temporal where the cluster is (ignored when {@code embedded})
+   * @param embedded run the port-bound test server in this process and connect to it
+   * @param embeddedHost the embedded server's bind address
+   * @param embeddedPort the embedded server's port (0: any free port)
+   * @param metricsPort the {@code /metrics} port, 0 for none
+   * @param shutdownGrace how long activities in flight may take to finish on shutdown
+   * @param connectTimeout how long to wait for the server to answer at start
+   */
+  public record Options(
+      TemporalSettings temporal,
+      boolean embedded,
+      String embeddedHost,
+      int embeddedPort,
+      int metricsPort,
+      Duration shutdownGrace,
+      Duration connectTimeout) {
+
+    /** Defaults, with the metrics port and grace from the environment. */
+    public static Options fromEnvironment(
+        Map<String, String> env, TemporalSettings temporal, boolean embedded, int embeddedPort) {
+      String grace = env.get(GRACE_VARIABLE);
+      Duration shutdownGrace = Duration.ofSeconds(30);
+      if (grace != null && !grace.isBlank()) {
+        if (!Durations.valid(grace)) {
+          throw new IllegalArgumentException(
+              GRACE_VARIABLE + "='" + grace + "' is not a duration: write e.g. 30s or 2m");
+        }
+        shutdownGrace = Durations.parse(grace);
+      }
+      return new Options(
+          temporal,
+          embedded,
+          EmbeddedServer.DEFAULT_HOST,
+          embeddedPort,
+          Metrics.portFrom(env),
+          shutdownGrace,
+          Duration.ofSeconds(15));
+    }
+
+    public Options withMetricsPort(int port) {
+      return new Options(
+          temporal, embedded, embeddedHost, embeddedPort, port, shutdownGrace, connectTimeout);
+    }
+
+    public Options withShutdownGrace(Duration grace) {
+      return new Options(
+          temporal, embedded, embeddedHost, embeddedPort, metricsPort, grace, connectTimeout);
+    }
+
+    public Options withEmbeddedHost(String host) {
+      return new Options(
+          temporal, embedded, host, embeddedPort, metricsPort, shutdownGrace, connectTimeout);
+    }
+  }
+
+  private final EmbeddedServer server;
+  private final Metrics metrics;
+  private final WorkflowServiceStubs stubs;
+  private final WorkflowClient client;
+  private final WorkerFactory factory;
+  private final TemporalSettings settings;
+  private final Duration shutdownGrace;
+  private final List<AutoCloseable> resources;
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private SwitchbackWorker(
+      EmbeddedServer server,
+      Metrics metrics,
+      WorkflowServiceStubs stubs,
+      WorkflowClient client,
+      WorkerFactory factory,
+      TemporalSettings settings,
+      Duration shutdownGrace,
+      List<AutoCloseable> resources) {
+    this.server = server;
+    this.metrics = metrics;
+    this.stubs = stubs;
+    this.client = client;
+    this.factory = factory;
+    this.settings = settings;
+    this.shutdownGrace = shutdownGrace;
+    this.resources = resources;
+  }
+
+  /** Starts the worker with everything {@link Wiring} names. */
+  public static SwitchbackWorker start(Options options) {
+    Connections connections = new Connections(new Secrets());
+    try {
+      Registry registry = Wiring.registry();
+      return start(
+          options,
+          Wiring.workflowTypes(),
+          Wiring.activities(registry, connections),
+          List.of(connections));
+    } catch (RuntimeException e) {
+      connections.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts a worker for the given implementations.
+   *
+   * @param resources closed after the worker stopped (connection pools)
+   * @throws IllegalStateException with what to do when the server cannot be reached or the search
+   *     attributes cannot be registered; nothing is left running then
+   */
+  public static SwitchbackWorker start(
+      Options options,
+      List<Class<?>> workflowTypes,
+      List<Object> activities,
+      List<AutoCloseable> resources) {
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      Metrics metrics = Metrics.start(options.metricsPort(), 10);
+      opened.add(metrics);
+      EmbeddedServer server = null;
+      TemporalSettings settings = options.temporal();
+      if (options.embedded()) {
+        server = EmbeddedServer.start(options.embeddedHost(), options.embeddedPort());
+        opened.add(server);
+        settings = TemporalSettings.of(server.clientAddress(), TemporalSettings.DEFAULT_NAMESPACE);
+      }
+      WorkflowServiceStubs stubs = connect(settings, metrics, options.connectTimeout());
+      opened.add(stubs::shutdownNow);
+      var attributes = SwitchbackSearchAttributes.ensure(stubs, settings.namespace());
+      if (!attributes.registered().isEmpty()) {
+        log.info(
+            "registered search attributes {} in namespace {}",
+            attributes.registered(),
+            settings.namespace());
+      }
+      WorkflowClient client = WorkflowClient.newInstance(stubs, settings.clientOptions().build());
+      WorkerFactory factory = WorkerFactory.newInstance(client);
+      Worker worker = factory.newWorker(CutoverWorkflow.TASK_QUEUE);
+      if (!workflowTypes.isEmpty()) {
+        worker.registerWorkflowImplementationTypes(workflowTypes.toArray(new Class<?>[0]));
+      } else {
+        log.warn(
+            "no workflow implementation is wired (dev.switchback.worker.Wiring):"
+                + " this worker runs activities only");
+      }
+      if (!activities.isEmpty()) {
+        worker.registerActivitiesImplementations(activities.toArray());
+      }
+      factory.start();
+      log.info(
+          "worker polling task queue {} on {}: workflows {}, activities {}",
+          CutoverWorkflow.TASK_QUEUE,
+          settings,
+          workflowTypes.stream().map(Class::getSimpleName).collect(Collectors.toList()),
+          activities.stream().map(a -> a.getClass().getSimpleName()).collect(Collectors.toList()));
+      return new SwitchbackWorker(
+          server,
+          metrics,
+          stubs,
+          client,
+          factory,
+          settings,
+          options.shutdownGrace(),
+          List.copyOf(resources));
+    } catch (RuntimeException e) {
+      for (int i = opened.size() - 1; i >= 0; i--) {
+        closeQuietly(opened.get(i));
+      }
+      resources.forEach(SwitchbackWorker::closeQuietly);
+      throw e;
+    }
+  }
+
+  private static WorkflowServiceStubs connect(
+      TemporalSettings settings, Metrics metrics, Duration timeout) {
+    try {
+      return WorkflowServiceStubs.newConnectedServiceStubs(
+          settings.stubsOptions().setMetricsScope(metrics.scope()).build(), timeout);
+    } catch (StatusRuntimeException e) {
+      throw new IllegalStateException(
+          "cannot reach Temporal at "
+              + settings
+              + " ("
+              + e.getStatus().getCode()
+              + (e.getStatus().getDescription() == null
+                  ? ""
+                  : ": " + e.getStatus().getDescription())
+              + "): start a server (switchback server), run the worker with --embedded, or set"
+              + " TEMPORAL_ADDRESS",
+          e);
+    }
+  }
+
+  public WorkflowClient client() {
+    return client;
+  }
+
+  public TemporalSettings settings() {
+    return settings;
+  }
+
+  /** The embedded server's client address, or null when connected to a cluster. */
+  public String embeddedAddress() {
+    return server == null ? null : server.clientAddress();
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** Stops the worker gracefully when the JVM is asked to exit (Ctrl-C, SIGTERM). */
+  public SwitchbackWorker closeOnExit() {
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close, "switchback-worker-shutdown"));
+    return this;
+  }
+
+  /** Blocks until {@link #close()} finished. */
+  public void awaitStopped() throws InterruptedException {
+    stopped.await();
+  }
+
+  /**
+   * Stops polling, lets activities and workflow tasks in flight finish within the grace period,
+   * then releases the connection, the embedded server, metrics and pools. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      try {
+        stopped.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return;
+    }
+    try {
+      log.info(
+          "worker stopping: no new tasks; activities in flight have {} to finish",
+          Durations.human(shutdownGrace.toMillis()));
+      factory.shutdown();
+      factory.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS);
+      if (!factory.isTerminated()) {
+        log.warn(
+            "activities still running after {}: interrupting them; Temporal retries them on"
+                + " another worker",
+            Durations.human(shutdownGrace.toMillis()));
+        factory.shutdownNow();
+        factory.awaitTermination(5, TimeUnit.SECONDS);
+      }
+      stubs.shutdown();
+      if (!stubs.awaitTermination(5, TimeUnit.SECONDS)) {
+        stubs.shutdownNow();
+      }
+      if (server != null) {
+        server.close();
+      }
+      metrics.close();
+      resources.forEach(SwitchbackWorker::closeQuietly);
+      log.info("worker stopped");
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed: {}", c, e.toString());
+    }
+  }
+
+  /**
+   * {@code java -cp ... dev.switchback.worker.SwitchbackWorker [--embedded] [--port N] [--host H]}.
+   * The {@code switchback worker} command does the same.
+   */
+  public static void main(String[] args) {
+    boolean embedded = false;
+    int port = EmbeddedServer.DEFAULT_PORT;
+    String host = EmbeddedServer.DEFAULT_HOST;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--embedded" -> embedded = true;
+        case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
+        case "--host" -> host = value(args, ++i, "--host");
+        default -> {
+          System.err.println(
+              "unknown argument '" + args[i] + "': use [--embedded] [--port N] [--host H]");
+          System.exit(2);
+        }
+      }
+    }
+    try {
+      Options options =
+          Options.fromEnvironment(
+                  System.getenv(), TemporalSettings.load(null, null, null), embedded, port)
+              .withEmbeddedHost(host);
+      start(options).closeOnExit().awaitStopped();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.error("worker cannot start: {}", e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  private static String value(String[] args, int i, String flag) {
+    if (i >= args.length) {
+      System.err.println(flag + " needs a value");
+      System.exit(2);
+    }
+    return args[i];
+  }
+}

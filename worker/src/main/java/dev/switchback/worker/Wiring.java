@@ -1,0 +1,83 @@
+package dev.switchback.worker;
+
+import dev.switchback.activities.DatabaseActivities;
+import dev.switchback.activities.dts.DtsProvider;
+import dev.switchback.activities.impl.DatabaseActivitiesImpl;
+import dev.switchback.activities.impl.MigrationActivitiesImpl;
+import dev.switchback.activities.impl.RouterActivitiesImpl;
+import dev.switchback.activities.impl.VerificationActivitiesImpl;
+import dev.switchback.activities.mongodb.MongoEngine;
+import dev.switchback.activities.mysql.MySqlEngine;
+import dev.switchback.activities.mysql.MySqlProvider;
+import dev.switchback.activities.oracle.OracleEngine;
+import dev.switchback.activities.postgres.PostgresEngine;
+import dev.switchback.activities.postgres.PostgresProvider;
+import dev.switchback.activities.redis.RedisEngine;
+import dev.switchback.activities.redis.RedisProvider;
+import dev.switchback.activities.router.ManualRouter;
+import dev.switchback.activities.router.WebhookRouter;
+import dev.switchback.activities.spi.Registry;
+import dev.switchback.activities.sqlserver.SqlServerEngine;
+import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.support.Secrets;
+import dev.switchback.workflow.CutoverWorkflowImpl;
+import java.util.List;
+
+/**
+ * The one place that names the concrete workflow, activities, engines, providers and routers. The
+ * worker and the CLI ({@code plan check}) build everything from here, so adding an engine is adding
+ * its package and one {@code register} line below.
+ */
+public final class Wiring {
+  private Wiring() {}
+
+  /** Engines, providers and routers by the names plans use. */
+  public static Registry registry() {
+    RedisEngine redis = new RedisEngine();
+    return new Registry()
+        .engine(new PostgresEngine())
+        .provider(new PostgresProvider())
+        .engine(new MySqlEngine("mysql"))
+        .engine(new MySqlEngine("mariadb"))
+        .provider(new MySqlProvider("mysql"))
+        .provider(new MySqlProvider("mariadb"))
+        .engine(redis)
+        .provider(new RedisProvider(redis))
+        .provider(new DtsProvider())
+        .engine(new SqlServerEngine())
+        .engine(new OracleEngine())
+        .engine(new MongoEngine())
+        .router(new ManualRouter())
+        .router(new WebhookRouter(new Secrets()));
+  }
+
+  /** The workflow implementations the worker registers on task queue {@code switchback}. */
+  public static List<Class<?>> workflowTypes() {
+    return List.of(CutoverWorkflowImpl.class);
+  }
+
+  /** The activity implementation objects, sharing one registry and one set of pools. */
+  public static List<Object> activities(Registry registry, Connections connections) {
+    return List.of(
+        new MigrationActivitiesImpl(registry, connections),
+        new DatabaseActivitiesImpl(registry, connections),
+        new RouterActivitiesImpl(registry),
+        new VerificationActivitiesImpl(connections));
+  }
+
+  /**
+   * The database activities called in-process by {@code switchback plan check} for the read-only
+   * preflight, outside any Temporal activity (so {@code preflight} must not need an activity
+   * context).
+   *
+   * @throws IllegalStateException until the implementation is wired
+   */
+  public static DatabaseActivities databaseActivities(Registry registry, Connections connections) {
+    return new DatabaseActivitiesImpl(registry, connections);
+  }
+
+  /** True once {@link #workflowTypes()} names the Cutover workflow. */
+  public static boolean wired() {
+    return !workflowTypes().isEmpty();
+  }
+}
