@@ -49,6 +49,7 @@ import picocli.CommandLine.Spec;
       PlanCommand.class,
       ServerCommand.class,
       WorkerCommand.class,
+      DemoCommand.class,
       HelpCommand.class
     })
 public final class SwitchbackCli implements Runnable {

@@ -198,6 +198,8 @@ public final class OrdersApp implements AutoCloseable {
   private boolean quiesced;
   private int inFlight;
   private volatile boolean running = true;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private final Set<String> acknowledgedOrders = ConcurrentHashMap.newKeySet();
   private final Map<Side, AtomicLong> acknowledgedBySide = new EnumMap<>(Side.class);
@@ -371,6 +373,9 @@ public final class OrdersApp implements AutoCloseable {
   /** Stops the writers (a write in flight finishes or fails first), the endpoint and the pools. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     running = false;
     lock.lock();
     try {

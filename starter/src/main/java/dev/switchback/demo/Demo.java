@@ -1,0 +1,256 @@
+package dev.switchback.demo;
+
+import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.support.Secrets;
+import dev.switchback.messages.queries.CutoverStatus;
+import dev.switchback.messages.values.CutoverReport;
+import dev.switchback.messages.values.Outcome;
+import dev.switchback.messages.values.Side;
+import dev.switchback.messages.values.TimelineEntry;
+import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.Durations;
+import dev.switchback.plan.PlanValidator;
+import dev.switchback.worker.SwitchbackWorker;
+import dev.switchback.worker.TemporalSettings;
+import dev.switchback.workflow.CutoverWorkflow;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The demo: a real cutover of a database that is written to the whole time. It starts the lab
+ * servers with the project's scripts, creates the forward migration instance, runs the demo
+ * application at a steady write rate, runs the worker against an embedded Temporal server, starts
+ * the {@code Cutover} workflow, and at the end checks every acknowledged write against the side the
+ * application ends on.
+ */
+public final class Demo {
+  private final DemoLab lab;
+  private final DemoOptions options;
+  private final PrintStream progress;
+  private final Path repository;
+
+  public Demo(DemoLab lab, DemoOptions options, Path repository, PrintStream progress) {
+    this.lab = lab;
+    this.options = options;
+    this.repository = repository;
+    this.progress = progress;
+  }
+
+  /** The labs by engine name. */
+  public static DemoLab lab(String engine) {
+    return switch (engine) {
+      case "postgres" -> new PostgresDemoLab();
+      default ->
+          throw new IllegalArgumentException("--engine " + engine + " has no demo; use postgres");
+    };
+  }
+
+  /**
+   * What a demo run measured.
+   *
+   * @param outcome how the cutover ended
+   * @param reason why it rolled back or failed
+   * @param writeOutageMs fence to resume, as the workflow measured it
+   * @param clientMaxStallMs the longest a write of the demo application waited for its ack
+   * @param acknowledgedWrites writes the demo application got an ack for
+   * @param failedWrites writes that never committed (must be 0)
+   * @param applicationTarget the side the application ends on
+   * @param lostRows acknowledged writes missing from that side
+   * @param duplicateRows order numbers present more than once on that side
+   * @param sourceRows orders on the source at the end
+   * @param destinationRows orders on the destination at the end
+   * @param carriedBackMissing for a rollback: orders written on the destination that are not on the
+   *     source (must be 0); for a completed cutover: orders on the source that are not on the
+   *     destination (must be 0)
+   * @param report the workflow's report
+   */
+  public record Result(
+      Outcome outcome,
+      String reason,
+      long writeOutageMs,
+      long clientMaxStallMs,
+      long acknowledgedWrites,
+      long failedWrites,
+      Side applicationTarget,
+      long lostRows,
+      long duplicateRows,
+      long sourceRows,
+      long destinationRows,
+      long carriedBackMissing,
+      List<TimelineEntry> timeline,
+      CutoverReport report) {}
+
+  /** Runs the demo; {@code historyFile}, when set, receives the workflow history as JSON. */
+  public Result run(Path historyFile) throws Exception {
+    lab.startServers(repository, progress);
+    try (Connections connections = new Connections(new Secrets())) {
+      progress.println("lab: preparing the " + lab.engine() + " demo database on both sides");
+      lab.prepare(connections);
+      OrdersApp.Config config =
+          OrdersApp.Config.of(lab.application(Side.SOURCE), lab.application(Side.DESTINATION))
+              .withRate(options.writers(), options.ratePerSecond());
+      OrdersApp app = OrdersApp.start(config);
+      try {
+        progress.printf(
+            "demo application: %d writers, %.0f writes/s, router %s%n",
+            options.writers(), options.ratePerSecond(), app.routerUrl());
+        CutoverPlan plan = PlanValidator.validate(lab.plan(options, app.routerUrl()));
+        lab.createForward(connections, plan, progress);
+        SwitchbackWorker.Options workerOptions =
+            SwitchbackWorker.Options.fromEnvironment(
+                    Map.of(),
+                    TemporalSettings.of(TemporalSettings.DEFAULT_ADDRESS, "default"),
+                    true,
+                    options.temporalPort())
+                .withMetricsPort(0);
+        try (SwitchbackWorker worker = SwitchbackWorker.start(workerOptions)) {
+          progress.println(
+              "temporal: embedded server on "
+                  + worker.embeddedAddress()
+                  + ", worker polling task queue switchback");
+          CutoverReport report = cutover(worker.client(), plan, worker.embeddedAddress());
+          if (historyFile != null) {
+            Files.writeString(
+                historyFile, worker.client().fetchHistory(plan.workflowId()).toJson(true));
+          }
+          // Let the application write on its final side for a moment, then stop it: every write it
+          // got an ack for must be there.
+          Thread.sleep(1000);
+          app.close();
+          return result(report, app.stats(), app.acknowledgedOrders());
+        }
+      } finally {
+        app.close();
+      }
+    }
+  }
+
+  private CutoverReport cutover(WorkflowClient client, CutoverPlan plan, String address)
+      throws Exception {
+    CutoverWorkflow workflow =
+        client.newWorkflowStub(
+            CutoverWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(plan.workflowId())
+                .setTaskQueue(CutoverWorkflow.TASK_QUEUE)
+                .build());
+    WorkflowClient.start(workflow::run, plan);
+    progress.println(
+        "cutover "
+            + plan.workflowId()
+            + " started"
+            + (options.rollback() ? " (a smoke test will fail: expect a rollback)" : ""));
+    if (options.interactive()) {
+      progress.println(
+          "gates wait for you: ./switchback approve GATE --by "
+              + options.approver()
+              + " --id "
+              + plan.workflowId()
+              + " --address "
+              + address
+              + "   (or temporal workflow signal --address "
+              + address
+              + " --workflow-id "
+              + plan.workflowId()
+              + " --name approve --input '{\"gate\":\"quiesce\",\"by\":\""
+              + options.approver()
+              + "\"}')");
+    }
+    CompletableFuture<CutoverReport> result =
+        WorkflowStub.fromTyped(workflow).getResultAsync(CutoverReport.class);
+    Map<Integer, String> shown = new HashMap<>();
+    String lastGate = null;
+    while (!result.isDone()) {
+      try {
+        CutoverStatus status = workflow.status();
+        List<TimelineEntry> timeline = status.timeline();
+        for (int i = 0; i < timeline.size(); i++) {
+          TimelineEntry e = timeline.get(i);
+          String line = line(e);
+          if (!"RUNNING".equals(e.outcome()) && !line.equals(shown.get(i))) {
+            shown.put(i, line);
+            progress.println(line);
+          }
+        }
+        if (status.pendingGate() != null && !status.pendingGate().equals(lastGate)) {
+          lastGate = status.pendingGate();
+          progress.println("  ... waiting for approval of gate '" + lastGate + "'");
+        }
+      } catch (RuntimeException notYet) {
+        // the first workflow task may not have run yet
+      }
+      try {
+        result.get(300, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException pending) {
+        // poll again
+      }
+    }
+    CutoverReport report = result.get();
+    for (int i = 0; i < report.timeline().size(); i++) {
+      String line = line(report.timeline().get(i));
+      if (!line.equals(shown.get(i))) {
+        progress.println(line);
+      }
+    }
+    return report;
+  }
+
+  private static String line(TimelineEntry e) {
+    long took =
+        Math.max(
+            0,
+            (e.endedAtMillis() > 0 ? e.endedAtMillis() : e.startedAtMillis())
+                - e.startedAtMillis());
+    return String.format(
+        "  %-28s %-11s %7s  %s",
+        e.step(), e.outcome(), Durations.human(took), e.detail() == null ? "" : e.detail());
+  }
+
+  private Result result(CutoverReport report, OrdersApp.Stats stats, Set<String> acknowledged)
+      throws Exception {
+    Side target = report.applicationTarget();
+    List<String> source = lab.orderNumbers(Side.SOURCE);
+    List<String> destination = lab.orderNumbers(Side.DESTINATION);
+    List<String> onTarget = target == Side.SOURCE ? source : destination;
+    Set<String> present = new HashSet<>(onTarget);
+    long lost = acknowledged.stream().filter(o -> !present.contains(o)).count();
+    long duplicates = onTarget.size() - present.size();
+    // Where the application left its writes must be on the other side too: the forward instance
+    // carried the source's writes before the switch, the reverse one carried the destination's
+    // back on a rollback.
+    Set<String> sourceSet = new HashSet<>(source);
+    Set<String> destinationSet = new HashSet<>(destination);
+    long carriedMissing =
+        report.outcome() == Outcome.ROLLED_BACK
+            ? destinationSet.stream().filter(o -> !sourceSet.contains(o)).count()
+            : report.outcome() == Outcome.COMPLETED
+                ? sourceSet.stream().filter(o -> !destinationSet.contains(o)).count()
+                : -1;
+    return new Result(
+        report.outcome(),
+        report.reason(),
+        report.writeOutageMs(),
+        stats.longestStallMs(),
+        stats.acknowledged(),
+        stats.failed(),
+        target,
+        lost,
+        duplicates,
+        source.size(),
+        destination.size(),
+        carriedMissing,
+        report.timeline(),
+        report);
+  }
+}

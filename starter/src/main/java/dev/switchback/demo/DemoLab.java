@@ -1,0 +1,57 @@
+package dev.switchback.demo;
+
+import dev.switchback.activities.support.Connections;
+import dev.switchback.messages.values.Side;
+import dev.switchback.plan.CutoverPlan;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One engine's part of the demo: the lab servers, a fresh demo database on both sides, the forward
+ * migration instance, a plan, and the final count of what landed where. Adding an engine to the
+ * demo is adding one implementation.
+ */
+public interface DemoLab {
+
+  /** The engine name ({@code --engine}). */
+  String engine();
+
+  /** Starts the lab servers with the project's own script ({@code deploy/lab/lab.sh}). */
+  default void startServers(Path repository, java.io.PrintStream progress) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "bash", repository.resolve("deploy/lab/lab.sh").toString(), "start", labName())
+            .redirectErrorStream(true)
+            .start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("deploy/lab/lab.sh start " + labName() + " failed:\n" + out);
+    }
+    progress.println("lab: " + labName() + " servers up");
+  }
+
+  /** The lab script's name for these servers. */
+  default String labName() {
+    return engine();
+  }
+
+  /**
+   * Drops what earlier demo runs left (instances, databases), creates the demo database on both
+   * sides with the application's tables and accounts, and seeds the source.
+   */
+  void prepare(Connections connections) throws Exception;
+
+  /** The plan for this run. */
+  CutoverPlan plan(DemoOptions options, String routerUrl);
+
+  /** Creates the forward instance and waits until it has caught up. */
+  void createForward(Connections connections, CutoverPlan plan, java.io.PrintStream progress)
+      throws Exception;
+
+  /** How the demo application reaches {@code side}. */
+  OrdersApp.Endpoint application(Side side);
+
+  /** Every order number in {@code side}'s orders table, duplicates kept. */
+  List<String> orderNumbers(Side side) throws Exception;
+}
