@@ -38,15 +38,22 @@ public final class PostgresDemoLab implements DemoLab {
   private final String host;
   private final int sourcePort;
   private final int destinationPort;
+  private final String adminPassword;
 
   public PostgresDemoLab() {
-    this("127.0.0.1", 5433, 5434);
+    this("127.0.0.1", 5433, 5434, null);
   }
 
-  PostgresDemoLab(String host, int sourcePort, int destinationPort) {
+  /**
+   * A lab whose plan names {@code adminPassword} (a secret reference) for the admin account; the
+   * lab clusters trust loopback connections, so any value works, which lets a test prove the value
+   * never reaches workflow history.
+   */
+  public PostgresDemoLab(String host, int sourcePort, int destinationPort, String adminPassword) {
     this.host = host;
     this.sourcePort = sourcePort;
     this.destinationPort = destinationPort;
+    this.adminPassword = adminPassword;
   }
 
   @Override
@@ -199,9 +206,19 @@ public final class PostgresDemoLab implements DemoLab {
         "demo-postgres",
         new MigrationSpec("postgres", FORWARD, null, null),
         new EndpointSpec(
-            "postgres", url(Side.SOURCE, DATABASE), "postgres", null, List.of(APP_ROLE), null),
+            "postgres",
+            url(Side.SOURCE, DATABASE),
+            "postgres",
+            adminPassword,
+            List.of(APP_ROLE),
+            null),
         new EndpointSpec(
-            "postgres", url(Side.DESTINATION, DATABASE), "postgres", null, List.of(APP_ROLE), null),
+            "postgres",
+            url(Side.DESTINATION, DATABASE),
+            "postgres",
+            adminPassword,
+            List.of(APP_ROLE),
+            null),
         // The subscription connects with the admin account (PostgreSQL 15 lets only superusers
         // create subscriptions), so that is the migration account; revoking a superuser's writes
         // means nothing, so finalize leaves it as it is.

@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 /** Small helpers the activity implementations share: thresholds, renderings, failures. */
 final class Support {
   /** The seed's rhythm for watching an instance: a few hundred milliseconds between polls. */
-  static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(200);
+  static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(50);
 
   private Support() {}
 

@@ -40,7 +40,7 @@ public final class PostgresEngine implements DatabaseEngine {
   private static final long TERMINATE_TIMEOUT_MS = 5_000;
   // Longer than a local backend's startup (fork to visible in pg_stat_activity), short enough
   // not to lengthen the write outage much.
-  private static final long STARTUP_GRACE_MS = 300;
+  private static final long STARTUP_GRACE_MS = 150;
 
   @Override
   public String name() {

@@ -283,6 +283,18 @@ public final class PostgresProvider implements MigrationProvider {
         Pg.exec(c, "ALTER SUBSCRIPTION " + Pg.ident(r.instance) + " DISABLE");
         log.info("paused {} (ALTER SUBSCRIPTION ... DISABLE)", r.where());
       }
+      // An idle apply worker notices DISABLE only when its loop wakes up (about once a second),
+      // and the write outage waits for it. Ending it now is safe: the subscription's replication
+      // origin records what was committed, a disabled subscription gets no new worker, and the
+      // drain was proven before the pause.
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT pg_terminate_backend(pid) FROM pg_stat_subscription"
+                  + " WHERE subname = ? AND pid IS NOT NULL"
+                  + " AND subid IN (SELECT oid FROM pg_subscription WHERE NOT subenabled)")) {
+        ps.setString(1, r.instance);
+        ps.execute();
+      }
     } catch (SQLException e) {
       throw Pg.failure("pause " + r.where(), e);
     }
