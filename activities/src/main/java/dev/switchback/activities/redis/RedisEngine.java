@@ -45,6 +45,11 @@ import redis.clients.jedis.resps.AccessControlUser;
  * paused too. A replica's own link to its master is paused as well (checked on Redis 7.0): a fence
  * on a server that is a replica holds back what its master sends.
  *
+ * <p>Application clients in MULTI when the fence goes up are closed, which discards their queued
+ * commands: their EXEC would only be held by the pause (and refused at the unfence by default),
+ * while the session check counted them as writers all along, so the quiescence check could not
+ * pass. PostgreSQL and MySQL fences end open write transactions the same way.
+ *
  * <p>Write commands held by the pause run when it ends. So that a write the fence held is never
  * acknowledged on a server the application has left, {@link #unfenceWrites} closes the connections
  * whose write is still held before it unpauses: their clients see an error, not a success.
@@ -222,11 +227,12 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
         if (lapse != null) {
           throw lapsed(e, lapse, "it is renewed again now");
         }
+        int ended = endOpenTransactions(e, ctx);
         return new FenceResult(
             ctx.side(),
             method,
-            0,
-            "write fence on " + e + " renewed (already held by this worker)");
+            ended,
+            "write fence on " + e + " renewed (already held by this worker)" + endedDetail(ended));
       }
       requireFenceSupport(e);
       boolean wasInForce = pauseInForce(e);
@@ -242,16 +248,56 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
       }
       leases.put(e.address(), lease);
       log.info("write fence on {} for cutover {}: {}", e, ctx.cutoverId(), method);
+      int ended = endOpenTransactions(e, ctx);
       return new FenceResult(
           ctx.side(),
           method,
-          0,
-          wasInForce
-              ? "write fence on "
-                  + e
-                  + " taken over: a pause was still in force (held by a previous worker)"
-              : "write fence on " + e + " established");
+          ended,
+          (wasInForce
+                  ? "write fence on "
+                      + e
+                      + " taken over: a pause was still in force (held by a previous worker)"
+                  : "write fence on " + e + " established")
+              + endedDetail(ended));
     }
+  }
+
+  /**
+   * Closes the application's clients that are in MULTI, once the pause holds (so none of them can
+   * EXEC a write between the listing and the close: an EXEC sent now is held, then discarded with
+   * its connection).
+   */
+  private static int endOpenTransactions(RedisEndpoint e, EngineContext ctx) {
+    Set<String> applicationAccounts = new HashSet<>(ctx.endpoint().applicationAccounts());
+    String migrationAccount = ctx.migrationAccount();
+    try {
+      return RedisCalls.on(
+          e,
+          "fence",
+          j -> {
+            int ended = 0;
+            for (ClientEntry c : ClientEntry.parse(j.clientList())) {
+              if (c.inMulti() && !excludedSession(c, migrationAccount, applicationAccounts)) {
+                ended += (int) j.clientKill(new ClientKillParams().id(c.id()));
+                log.info(
+                    "closed client {} ({}, {}) on {}: in MULTI when the write fence went up",
+                    c.id(),
+                    c.user(),
+                    c.name(),
+                    e);
+              }
+            }
+            return ended;
+          });
+    } catch (RuntimeException ex) {
+      throw unavailable(e, "ending open transactions under the write fence", ex);
+    }
+  }
+
+  private static String endedDetail(int ended) {
+    return ended == 0
+        ? ""
+        : "; closed " + ended + " application connection(s) in MULTI (their transaction discarded)";
   }
 
   /**

@@ -140,6 +140,33 @@ class RedisEngineTest {
   }
 
   @Test
+  void fenceClosesTheApplicationsOpenMultiButNotTheMigrationAccounts() throws Exception {
+    createUser(RedisLab.MIGRATION_ACCOUNT, "migpw", "+@all");
+    Jedis migration =
+        RedisLab.clientAs(SOURCE_PORT, "migration", RedisLab.MIGRATION_ACCOUNT, "migpw");
+    toClose.add(migration);
+    assertEquals("OK", reply(migration.sendCommand(Protocol.Command.MULTI)));
+    migration.sendCommand(Protocol.Command.SET, prefix + "by-migration", "m");
+    Jedis inMulti = app("multi");
+    assertEquals("OK", reply(inMulti.sendCommand(Protocol.Command.MULTI)));
+    inMulti.sendCommand(Protocol.Command.SET, prefix + "by-app", "a");
+
+    RedisEngine engine = engine();
+    EngineContext ctx = source(Map.of("fencePeriod", "2s"));
+    FenceResult fenced = engine.fenceWrites(ctx);
+    assertEquals(1, fenced.terminatedSessions(), fenced.detail());
+    assertTrue(fenced.detail().contains("in MULTI"), fenced.detail());
+    assertThrows(JedisConnectionException.class, () -> inMulti.sendCommand(Protocol.Command.EXEC));
+    assertTrue(
+        engine.listSessions(ctx).writers().isEmpty(), "the application's transaction is gone");
+
+    engine.unfenceWrites(ctx);
+    migration.sendCommand(Protocol.Command.EXEC);
+    assertEquals("m", get(prefix + "by-migration"), "the migration account's MULTI was kept");
+    assertNull(get(prefix + "by-app"), "the application's queued write was discarded");
+  }
+
+  @Test
   void aCrashedRenewerLetsThePauseExpireWithinOnePeriod() throws Exception {
     RedisEngine crashed = new RedisEngine();
     EngineContext ctx = source(Map.of("fencePeriod", "2s", "heldWrites", "release"));

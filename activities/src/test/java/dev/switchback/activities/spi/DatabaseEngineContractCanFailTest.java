@@ -3,9 +3,12 @@ package dev.switchback.activities.spi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import dev.switchback.activities.support.SessionAccounts;
+import dev.switchback.activities.postgres.PostgresEngine;
+import dev.switchback.activities.postgres.PostgresEngineContractTest;
 import dev.switchback.messages.values.FenceResult;
+import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.SessionInfo;
+import dev.switchback.plan.CutoverPlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,15 +27,15 @@ import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 
 /**
- * A contract that cannot fail proves nothing: this runs {@link DatabaseEngineContract} on the real
- * PostgreSQL server with engines broken on purpose, and checks that exactly the tests guarding the
- * broken behaviour fail.
+ * A contract that cannot fail proves nothing: this runs {@link DatabaseEngineContract} on the
+ * PostgreSQL lab with the real PostgreSQL engine broken on purpose, and checks that exactly the
+ * tests guarding the broken behaviour fail.
  */
 class DatabaseEngineContractCanFailTest {
 
-  /** A contract run on the probe engine, broken on purpose by each subclass. */
+  /** The PostgreSQL contract run, its engine broken on purpose by each subclass. */
   @ExtendWith(OnlyInCanFailRuns.class)
-  abstract static class BrokenRun extends ProbePostgresEngineContractTest {
+  abstract static class BrokenRun extends PostgresEngineContractTest {
     /** The broken runs wait for sessions that never settle; no need to wait long. */
     @Override
     protected Duration sessionsSettleWithin() {
@@ -40,11 +43,46 @@ class DatabaseEngineContractCanFailTest {
     }
   }
 
+  /** The real engine, each call passed on; a broken run overrides one of them. */
+  static class Delegating implements DatabaseEngine {
+    private final DatabaseEngine real = new PostgresEngine();
+
+    @Override
+    public String name() {
+      return real.name();
+    }
+
+    @Override
+    public Sessions listSessions(EngineContext ctx) {
+      return real.listSessions(ctx);
+    }
+
+    @Override
+    public FenceResult fenceWrites(EngineContext ctx) {
+      return real.fenceWrites(ctx);
+    }
+
+    @Override
+    public FenceResult unfenceWrites(EngineContext ctx) {
+      return real.unfenceWrites(ctx);
+    }
+
+    @Override
+    public String revokeWrite(EngineContext ctx, String account) {
+      return real.revokeWrite(ctx, account);
+    }
+
+    @Override
+    public List<PreflightCheck> preflight(EngineContext ctx) {
+      return real.preflight(ctx);
+    }
+  }
+
   /** A fence that does nothing. */
   static class FenceDoesNothing extends BrokenRun {
     @Override
     protected DatabaseEngine engine() {
-      return new ProbePostgresEngine() {
+      return new Delegating() {
         @Override
         public FenceResult fenceWrites(EngineContext ctx) {
           return new FenceResult(ctx.side(), "nothing", 0, "broken on purpose");
@@ -57,7 +95,7 @@ class DatabaseEngineContractCanFailTest {
   static class SeesNoWriters extends BrokenRun {
     @Override
     protected DatabaseEngine engine() {
-      return new ProbePostgresEngine() {
+      return new Delegating() {
         @Override
         public Sessions listSessions(EngineContext ctx) {
           Sessions s = super.listSessions(ctx);
@@ -77,13 +115,32 @@ class DatabaseEngineContractCanFailTest {
   static class ListsTheMigrationAccount extends BrokenRun {
     @Override
     protected DatabaseEngine engine() {
-      return new ProbePostgresEngine() {
+      return new Delegating() {
         @Override
-        protected SessionAccounts accounts(EngineContext ctx) {
-          return new SessionAccounts(SessionAccounts.of(ctx).application(), Set.of());
+        public Sessions listSessions(EngineContext ctx) {
+          return super.listSessions(withoutMigrationAccount(ctx));
         }
       };
     }
+  }
+
+  private static EngineContext withoutMigrationAccount(EngineContext ctx) {
+    CutoverPlan p = ctx.plan();
+    CutoverPlan plan =
+        new CutoverPlan(
+            p.name(),
+            p.migration(),
+            p.source(),
+            p.destination(),
+            null,
+            p.router(),
+            p.thresholds(),
+            p.gates(),
+            p.approvers(),
+            p.tests(),
+            p.validation(),
+            p.soak());
+    return new EngineContext(ctx.cutoverId(), plan, ctx.side(), ctx.connections());
   }
 
   /**
