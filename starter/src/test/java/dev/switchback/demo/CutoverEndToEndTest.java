@@ -84,9 +84,12 @@ class CutoverEndToEndTest {
     assertEquals(0, r.carriedBackMissing(), "destination writes not carried back to the source");
     assertTrue(r.report().tests() != null && !r.report().tests().passed());
     // DESIGN.md section 2: the cutover run the other way.
+    assertTrue(
+        r.timeline().stream()
+            .anyMatch(e -> e.step().equals("runTests") && e.outcome().equals("FAILED")));
     assertStepsInOrder(
         r.timeline(),
-        "runTests",
+        "resumeApplication",
         "quiesceApplication",
         "fenceDestination",
         "checkSessionsOnDestination",

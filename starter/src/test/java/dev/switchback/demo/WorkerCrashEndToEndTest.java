@@ -83,10 +83,17 @@ class WorkerCrashEndToEndTest {
 
         Process second = worker(server.clientAddress(), "second");
         try {
-          CutoverReport report =
-              WorkflowStub.fromTyped(workflow)
-                  .getResultAsync(CutoverReport.class)
-                  .get(5, TimeUnit.MINUTES);
+          var pending = WorkflowStub.fromTyped(workflow).getResultAsync(CutoverReport.class);
+          long deadline = System.currentTimeMillis() + 300_000;
+          while (!pending.isDone() && System.currentTimeMillis() < deadline) {
+            try {
+              pending.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException stillRunning) {
+              var st = workflow.status();
+              System.out.println("phase " + st.phase() + ": " + timeline(st.timeline()));
+            }
+          }
+          CutoverReport report = pending.get(1, TimeUnit.SECONDS);
           assertEquals(Outcome.COMPLETED, report.outcome(), report.reason());
           assertEquals(Set.of(plan.migration().reverseInstance()), seen);
           long reverseStarts =

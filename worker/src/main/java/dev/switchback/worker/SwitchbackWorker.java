@@ -10,6 +10,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,7 +171,17 @@ public final class SwitchbackWorker implements AutoCloseable {
       }
       WorkflowClient client = WorkflowClient.newInstance(stubs, settings.clientOptions().build());
       WorkerFactory factory = WorkerFactory.newInstance(client);
-      Worker worker = factory.newWorker(CutoverWorkflow.TASK_QUEUE);
+      // No sticky execution: a zero sticky schedule-to-start timeout makes the SDK leave sticky
+      // attributes out, so every workflow task goes to the shared task queue. A worker killed
+      // with -9 then leaves nothing behind: the test server (embedded mode, `switchback server`)
+      // never times out a dead worker's sticky queue, and a real cluster would wait 5 s. A cutover
+      // has a few hundred events, so replaying it on each task costs nothing that matters.
+      Worker worker =
+          factory.newWorker(
+              CutoverWorkflow.TASK_QUEUE,
+              WorkerOptions.newBuilder()
+                  .setStickyQueueScheduleToStartTimeout(Duration.ZERO)
+                  .build());
       if (!workflowTypes.isEmpty()) {
         worker.registerWorkflowImplementationTypes(workflowTypes.toArray(new Class<?>[0]));
       } else {

@@ -964,7 +964,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private static ActivityOptions options(Duration deadline, int attempts, boolean mutating) {
     return ActivityOptions.newBuilder()
         .setStartToCloseTimeout(deadline.plus(Duration.ofMinutes(1)))
-        .setHeartbeatTimeout(Duration.ofSeconds(30))
+        .setHeartbeatTimeout(Duration.ofSeconds(10))
         // Mutating steps finish before the workflow moves on (no racing compensation);
         // read-only waits stop at once.
         .setCancellationType(
