@@ -129,7 +129,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   // The launcher runs from the repository; the lab scripts live under deploy/lab there.
-  private static Path repository() {
+  static Path repository() {
     String home = System.getenv("SWITCHBACK_HOME");
     Path dir = home != null ? Path.of(home) : Path.of("").toAbsolutePath();
     for (Path p = dir; p != null; p = p.getParent()) {

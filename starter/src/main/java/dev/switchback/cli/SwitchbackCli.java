@@ -50,6 +50,7 @@ import picocli.CommandLine.Spec;
       ServerCommand.class,
       WorkerCommand.class,
       DemoCommand.class,
+      BenchCommand.class,
       HelpCommand.class
     })
 public final class SwitchbackCli implements Runnable {
