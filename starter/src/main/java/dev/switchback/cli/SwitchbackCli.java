@@ -49,6 +49,7 @@ import picocli.CommandLine.Spec;
       PlanCommand.class,
       ServerCommand.class,
       WorkerCommand.class,
+      SetupForwardCommand.class,
       DemoCommand.class,
       BenchCommand.class,
       HelpCommand.class
