@@ -407,9 +407,20 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   @Override
   public void validateApprove(ApproveRequest request) {
-    String problem = approveProblem(request);
+    refuse(approveProblem(request));
+  }
+
+  /** An update validator's refusal: the caller gets the reason, nothing changes. */
+  private static void refuse(String problem) {
     if (problem != null) {
       throw new IllegalArgumentException(problem);
+    }
+  }
+
+  /** Stops the wait in progress (catch-up) so a rollback or abort takes effect at once. */
+  private void interrupt(String why) {
+    if (interruptibleStep != null) {
+      interruptibleStep.cancel(why);
     }
   }
 
@@ -448,9 +459,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     rollbackRequest = request;
     addEntry("rollbackRequested", "OK", "by " + request.by() + ": " + request.reason());
-    if (interruptibleStep != null) {
-      interruptibleStep.cancel("rollback requested by " + request.by());
-    }
+    interrupt("rollback requested by " + request.by());
   }
 
   @Override
@@ -461,10 +470,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   @Override
   public void validateRollback(RollbackRequest request) {
-    String problem = rollbackProblem(request);
-    if (problem != null) {
-      throw new IllegalArgumentException(problem);
-    }
+    refuse(rollbackProblem(request));
   }
 
   private String rollbackProblem(RollbackRequest request) {
@@ -485,21 +491,21 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   @Override
   public void abort(AbortRequest request) {
-    if (request == null || request.by() == null || outcome != null || finalizing) {
-      addEntry("abortRejected", "REJECTED", abortProblem(request));
-      return;
-    }
-    if (changed) {
+    boolean named = request != null && request.by() != null && !request.by().isBlank();
+    if (named && changed && outcome == null) {
       // Signals cannot be refused: an abort after writes stopped means "get me out", a rollback.
       rollback(
           new RollbackRequest(request.by(), "abort after writes stopped: " + request.reason()));
       return;
     }
+    String problem = abortProblem(request);
+    if (problem != null) {
+      addEntry("abortRejected", "REJECTED", problem);
+      return;
+    }
     abortRequest = request;
     addEntry("abortRequested", "OK", "by " + request.by() + ": " + request.reason());
-    if (interruptibleStep != null) {
-      interruptibleStep.cancel("abort requested by " + request.by());
-    }
+    interrupt("abort requested by " + request.by());
   }
 
   @Override
@@ -510,10 +516,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   @Override
   public void validateAbort(AbortRequest request) {
-    String problem = abortProblem(request);
-    if (problem != null) {
-      throw new IllegalArgumentException(problem);
-    }
+    refuse(abortProblem(request));
   }
 
   private String abortProblem(AbortRequest request) {
