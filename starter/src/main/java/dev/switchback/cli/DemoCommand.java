@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,7 +22,12 @@ import picocli.CommandLine.Option;
           + " (deploy/lab), the demo application, an embedded Temporal server and the worker,"
           + " then runs the Cutover workflow and checks every acknowledged write.",
       "--rollback plants a failing smoke test: the cutover must roll back by itself with no row"
-          + " lost."
+          + " lost.",
+      "--prepare-only --plan-out FILE: prepare the databases, the forward instance and the"
+          + " writing application, write the plan (YAML, approval gates) to FILE and keep the"
+          + " application writing until Ctrl-C; no worker, no workflow. Run those with any"
+          + " Temporal client (see docs/interop.md). On Ctrl-C the application's writes are"
+          + " checked on the side it ends on: exit 0 when none was lost, duplicated or failed."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(
@@ -70,6 +77,23 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--history", description = "Write the workflow history (JSON) to this file.")
   Path history;
 
+  @Option(
+      names = "--prepare-only",
+      description =
+          "Only prepare: databases, forward instance, writing application and the plan"
+              + " (--plan-out); the cutover is run by another client.")
+  boolean prepareOnly;
+
+  @Option(
+      names = "--plan-out",
+      paramLabel = "FILE",
+      description = "With --prepare-only: where to write the plan (YAML).")
+  Path planOut;
+
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile int prepareExitCode = CliException.FAILURE;
+
   @Mixin Output output;
 
   @Override
@@ -81,7 +105,30 @@ final class DemoCommand implements Callable<Integer> {
     if (rate <= 0 || writers < 1) {
       throw new CliException(2, "--rate must be above 0 and --writers at least 1");
     }
+    if (prepareOnly != (planOut != null)) {
+      throw new CliException(
+          2,
+          prepareOnly
+              ? "--prepare-only needs --plan-out FILE: where to write the plan"
+              : "--plan-out is for --prepare-only: add it, or drop --plan-out");
+    }
+    if (prepareOnly && history != null) {
+      throw new CliException(
+          2, "--history is for a full demo run: with --prepare-only the other client has it");
+    }
+    if (prepareOnly && !Files.isDirectory(planOut.toAbsolutePath().getParent())) {
+      throw new CliException(
+          2,
+          "--plan-out "
+              + planOut
+              + ": directory "
+              + planOut.toAbsolutePath().getParent()
+              + " does not exist; create it or write the plan elsewhere");
+    }
     Path repository = repository();
+    if (prepareOnly) {
+      return prepareOnly(repository);
+    }
     DemoOptions demoOptions =
         new DemoOptions(engine, rollback, interactive, approver, rate, writers, soak, port);
     Demo.Result r;
@@ -126,6 +173,76 @@ final class DemoCommand implements Callable<Integer> {
     }
     boolean expected = r.outcome() == (rollback ? Outcome.ROLLED_BACK : Outcome.COMPLETED);
     return expected && r.lostRows() == 0 && r.duplicateRows() == 0 && r.failedWrites() == 0 ? 0 : 1;
+  }
+
+  private int prepareOnly(Path repository) throws Exception {
+    // Gates wait for approval: approving them is the other client's part.
+    DemoOptions demoOptions =
+        new DemoOptions(engine, rollback, true, approver, rate, writers, soak, port);
+    Demo demo;
+    try {
+      demo = new Demo(Demo.lab(engine), demoOptions, repository, System.err);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(2, e.getMessage());
+    }
+    Thread hook = new Thread(this::stopAndReport, "switchback-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      Demo.Witness w = demo.prepareOnly(planOut.toAbsolutePath(), stop);
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("engine", engine);
+      json.put("applicationTarget", w.applicationTarget());
+      json.put("acknowledgedWrites", w.acknowledgedWrites());
+      json.put("failedWrites", w.failedWrites());
+      json.put("lostRows", w.lostRows());
+      json.put("duplicateRows", w.duplicateRows());
+      json.put("otherSideRowsMissing", w.otherSideRowsMissing());
+      json.put("clientMaxStallMs", w.clientMaxStallMs());
+      json.put("clean", w.clean());
+      output.object(json);
+      output.line(
+          String.format(
+              "demo application stopped on the %s: %d writes acknowledged, %d failed, %d lost,"
+                  + " %d duplicated, %d rows of the %s missing there; longest client stall %s",
+              w.applicationTarget().word(),
+              w.acknowledgedWrites(),
+              w.failedWrites(),
+              w.lostRows(),
+              w.duplicateRows(),
+              w.otherSideRowsMissing(),
+              w.applicationTarget().other().word(),
+              Durations.human(w.clientMaxStallMs())));
+      prepareExitCode = w.clean() ? 0 : CliException.FAILURE;
+      return prepareExitCode;
+    } catch (Exception e) {
+      if (stop.getCount() == 0) {
+        // The shutdown hook halts the process once this returns: say why before it does.
+        System.err.println("demo: " + e);
+      }
+      throw e;
+    } finally {
+      stopped.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C brought us here: the hook ends the process with the exit code.
+      }
+    }
+  }
+
+  // Ctrl-C or SIGTERM is how a prepared demo stops: let the application finish its writes and the
+  // check run, then end with the check's exit code (System.exit would block inside a shutdown).
+  private void stopAndReport() {
+    stop.countDown();
+    try {
+      if (stopped.await(3, TimeUnit.MINUTES)) {
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(prepareExitCode);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // The launcher runs from the repository; the lab scripts live under deploy/lab there.

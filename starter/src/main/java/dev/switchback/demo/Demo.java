@@ -1,5 +1,7 @@
 package dev.switchback.demo;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.queries.CutoverStatus;
@@ -19,12 +21,14 @@ import io.temporal.client.WorkflowStub;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -130,6 +134,94 @@ public final class Demo {
           app.close();
           return result(report, app.stats(), app.acknowledgedOrders());
         }
+      } finally {
+        app.close();
+      }
+    }
+  }
+
+  /**
+   * What the demo application saw, checked against the tables once it stopped.
+   *
+   * @param applicationTarget the side the application pointed at when it stopped
+   * @param acknowledgedWrites writes it got an ack for
+   * @param failedWrites writes that never committed (must be 0)
+   * @param lostRows acknowledged writes missing from the side it points at
+   * @param duplicateRows order numbers present more than once on that side
+   * @param otherSideRowsMissing orders on the other side that are not on the side it points at
+   *     (must be 0 whatever happened: the forward instance carries the source to the destination,
+   *     the reverse instance carries the destination back)
+   * @param clientMaxStallMs the longest a write waited for its ack
+   */
+  public record Witness(
+      Side applicationTarget,
+      long acknowledgedWrites,
+      long failedWrites,
+      long lostRows,
+      long duplicateRows,
+      long otherSideRowsMissing,
+      long clientMaxStallMs) {
+    /** No write failed, was lost or was duplicated, and nothing is missing on the final side. */
+    public boolean clean() {
+      return failedWrites == 0 && lostRows == 0 && duplicateRows == 0 && otherSideRowsMissing == 0;
+    }
+  }
+
+  /**
+   * Prepares a cutover for a client that is not this process ({@code demo --prepare-only}): the lab
+   * servers, the demo database on both sides, the forward instance caught up and the demo
+   * application writing, then writes the plan (YAML, as an operator writes one) to {@code planOut}.
+   * Starts no worker and no workflow: the caller runs those. The application keeps writing until
+   * {@code stop} is released; then its acknowledged writes are checked against the side it ends on.
+   */
+  public Witness prepareOnly(Path planOut, CountDownLatch stop) throws Exception {
+    lab.startServers(repository, progress);
+    try (Connections connections = new Connections(new Secrets())) {
+      progress.println("lab: preparing the " + lab.engine() + " demo database on both sides");
+      lab.prepare(connections);
+      OrdersApp.Config config =
+          OrdersApp.Config.of(lab.application(Side.SOURCE), lab.application(Side.DESTINATION))
+              .withRate(options.writers(), options.ratePerSecond());
+      OrdersApp app = OrdersApp.start(config);
+      try {
+        progress.printf(
+            "demo application: %d writers, %.0f writes/s, router %s%n",
+            options.writers(), options.ratePerSecond(), app.routerUrl());
+        CutoverPlan plan = lab.plan(options, app.routerUrl());
+        lab.createForward(connections, PlanValidator.validate(plan), progress);
+        // Written whole under another name, then moved: whoever waits for the file never reads
+        // half a plan.
+        Path tmp = planOut.resolveSibling(planOut.getFileName() + ".tmp");
+        new ObjectMapper(new YAMLFactory()).writeValue(tmp.toFile(), plan);
+        Files.move(
+            tmp, planOut, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        progress.println(
+            "plan "
+                + plan.name()
+                + " written to "
+                + planOut
+                + " (workflow id "
+                + plan.workflowId()
+                + ", approvers "
+                + plan.approvers()
+                + "); the application keeps writing until stopped (Ctrl-C)");
+        stop.await();
+        app.close();
+        Side target = app.state().target();
+        Set<String> acknowledged = app.acknowledgedOrders();
+        OrdersApp.Stats stats = app.stats();
+        List<String> onTarget = lab.orderNumbers(target);
+        Set<String> present = new HashSet<>(onTarget);
+        long missing =
+            lab.orderNumbers(target.other()).stream().filter(o -> !present.contains(o)).count();
+        return new Witness(
+            target,
+            stats.acknowledged(),
+            stats.failed(),
+            acknowledged.stream().filter(o -> !present.contains(o)).count(),
+            onTarget.size() - present.size(),
+            missing,
+            stats.longestStallMs());
       } finally {
         app.close();
       }

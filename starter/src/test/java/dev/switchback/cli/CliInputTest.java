@@ -13,6 +13,7 @@ import dev.switchback.messages.values.SessionReport;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,6 +50,21 @@ class CliInputTest {
     assertTrue(r.err().contains("fix: write a reference: env:NAME"), r.toString());
     assertTrue(r.err().contains("nothing was done"), r.toString());
     assertFalse(r.err().contains("cannot reach Temporal"), "no connection before validation");
+  }
+
+  @Test
+  void aPreparedDemoNeedsAPlanFileItCanWriteBeforeAnythingStarts() {
+    Cli.Result noFile = Cli.run("demo", "--prepare-only");
+    assertEquals(2, noFile.exitCode(), noFile.toString());
+    assertTrue(noFile.err().contains("--prepare-only needs --plan-out FILE"), noFile.toString());
+    Cli.Result alone = Cli.run("demo", "--plan-out", dir.resolve("p.yaml").toString());
+    assertEquals(2, alone.exitCode(), alone.toString());
+    assertTrue(alone.err().contains("--plan-out is for --prepare-only"), alone.toString());
+    Path missing = dir.resolve("no-such-dir").resolve("p.yaml");
+    Cli.Result noDir = Cli.run("demo", "--prepare-only", "--plan-out", missing.toString());
+    assertEquals(2, noDir.exitCode(), noDir.toString());
+    assertTrue(noDir.err().contains("does not exist; create it"), noDir.toString());
+    assertFalse(Files.exists(missing.getParent()), "nothing was created");
   }
 
   @Test
