@@ -62,6 +62,8 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   static final Duration DEFAULT_SESSION_WINDOW = Duration.ofSeconds(1);
   private static final String PROBE_KEY = RedisEndpoint.OWN_NAME + ":fence-probe";
   private static final int PROBE_TIMEOUT_MS = 1_000;
+  // Time enough to list the held writes, close them and unpause, with the pause still in force.
+  private static final Duration UNFENCE_MARGIN = Duration.ofMillis(500);
   private static final Logger log = LoggerFactory.getLogger(RedisEngine.class);
 
   private final ScheduledExecutorService renewer;
@@ -318,8 +320,12 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   public FenceResult unfenceWrites(EngineContext ctx) {
     RedisEndpoint e = endpoint(ctx);
     boolean refuseHeld = refuseHeldWrites(ctx);
+    boolean surelyPaused;
     synchronized (leases) {
       FenceLease lease = leases.remove(e.address());
+      // This worker's own renewals say the pause holds: no need for the probe, which costs a
+      // whole probe timeout (1 s of write outage) exactly when the pause is in force.
+      surelyPaused = lease != null && lease.surelyInForceFor(UNFENCE_MARGIN);
       if (lease != null) {
         lease.stop();
         FenceLease.Lapse lapse = lease.takeUnreportedLapse();
@@ -331,7 +337,7 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
     }
     Set<String> applicationAccounts = new HashSet<>(ctx.endpoint().applicationAccounts());
     String migrationAccount = ctx.migrationAccount();
-    boolean paused = pauseInForce(e);
+    boolean paused = surelyPaused || pauseInForce(e);
     int closed =
         RedisCalls.on(
             e,
