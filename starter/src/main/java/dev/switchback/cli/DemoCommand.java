@@ -1,6 +1,7 @@
 package dev.switchback.cli;
 
 import dev.switchback.demo.Demo;
+import dev.switchback.demo.DemoLab;
 import dev.switchback.demo.DemoOptions;
 import dev.switchback.messages.values.Outcome;
 import dev.switchback.plan.Durations;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
           + " (deploy/lab), the demo application, an embedded Temporal server and the worker,"
           + " then runs the Cutover workflow and checks every acknowledged write.",
       "--rollback plants a failing smoke test: the cutover must roll back by itself with no row"
-          + " lost.",
+          + " (Redis: key) lost.",
       "--prepare-only --plan-out FILE: prepare the databases, the forward instance and the"
           + " writing application, write the plan (YAML, approval gates) to FILE and keep the"
           + " application writing until Ctrl-C; no worker, no workflow. Run those with any"
@@ -33,7 +34,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--engine",
       defaultValue = "postgres",
-      description = "Lab engine (default ${DEFAULT-VALUE}).")
+      description = "Lab engine: postgres or redis (default ${DEFAULT-VALUE}).")
   String engine;
 
   @Option(names = "--rollback", description = "Make the smoke test fail so the cutover rolls back.")
@@ -131,12 +132,16 @@ final class DemoCommand implements Callable<Integer> {
     }
     DemoOptions demoOptions =
         new DemoOptions(engine, rollback, interactive, approver, rate, writers, soak, port);
+    DemoLab lab;
     Demo.Result r;
     try {
-      r = new Demo(Demo.lab(engine), demoOptions, repository, System.err).run(history);
+      lab = Demo.lab(engine);
+      r = new Demo(lab, demoOptions, repository, System.err).run(history);
     } catch (IllegalArgumentException e) {
       throw new CliException(2, e.getMessage());
     }
+    // Rows for SQL engines, keys for Redis: the same report, named after what was counted.
+    String unit = lab.unit().substring(0, 1).toUpperCase() + lab.unit().substring(1);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("engine", engine);
     json.put("outcome", r.outcome());
@@ -146,12 +151,14 @@ final class DemoCommand implements Callable<Integer> {
     json.put("acknowledgedWrites", r.acknowledgedWrites());
     json.put("failedWrites", r.failedWrites());
     json.put("applicationTarget", r.applicationTarget());
-    json.put("lostRows", r.lostRows());
-    json.put("duplicateRows", r.duplicateRows());
-    json.put("sourceRows", r.sourceRows());
-    json.put("destinationRows", r.destinationRows());
+    json.put("lost" + unit, r.lostRows());
+    json.put("duplicate" + unit, r.duplicateRows());
+    json.put("source" + unit, r.sourceRows());
+    json.put("destination" + unit, r.destinationRows());
     json.put(
-        rollback ? "destinationRowsMissingOnSource" : "sourceRowsMissingOnDestination",
+        rollback
+            ? "destination" + unit + "MissingOnSource"
+            : "source" + unit + "MissingOnDestination",
         r.carriedBackMissing());
     json.put("timeline", r.timeline());
     if (out.json()) {
@@ -162,13 +169,14 @@ final class DemoCommand implements Callable<Integer> {
       out.line(
           String.format(
               "demo: %s, write outage %s (workflow), longest client stall %s, %d writes"
-                  + " acknowledged, %d failed, %d lost, %d duplicated",
+                  + " acknowledged, %d failed, %d %s lost, %d duplicated",
               r.outcome(),
               Durations.human(r.writeOutageMs()),
               Durations.human(r.clientMaxStallMs()),
               r.acknowledgedWrites(),
               r.failedWrites(),
               r.lostRows(),
+              lab.unit(),
               r.duplicateRows()));
     }
     boolean expected = r.outcome() == (rollback ? Outcome.ROLLED_BACK : Outcome.COMPLETED);

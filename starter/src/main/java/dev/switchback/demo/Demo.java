@@ -55,8 +55,10 @@ public final class Demo {
   public static DemoLab lab(String engine) {
     return switch (engine) {
       case "postgres" -> new PostgresDemoLab();
+      case "redis" -> new RedisDemoLab();
       default ->
-          throw new IllegalArgumentException("--engine " + engine + " has no demo; use postgres");
+          throw new IllegalArgumentException(
+              "--engine " + engine + " has no demo; use postgres or redis");
     };
   }
 
@@ -70,8 +72,10 @@ public final class Demo {
    * @param acknowledgedWrites writes the demo application got an ack for
    * @param failedWrites writes that never committed (must be 0)
    * @param applicationTarget the side the application ends on
-   * @param lostRows acknowledged writes missing from that side
-   * @param duplicateRows order numbers present more than once on that side
+   * @param lostRows acknowledged writes missing from that side (rows, or keys for Redis: {@link
+   *     DemoLab#unit()})
+   * @param duplicateRows order numbers present more than once on that side (a Redis key cannot be
+   *     present twice, so there it is 0 by construction)
    * @param sourceRows orders on the source at the end
    * @param destinationRows orders on the destination at the end
    * @param carriedBackMissing for a rollback: orders written on the destination that are not on the
@@ -101,10 +105,7 @@ public final class Demo {
     try (Connections connections = new Connections(new Secrets())) {
       progress.println("lab: preparing the " + lab.engine() + " demo database on both sides");
       lab.prepare(connections);
-      OrdersApp.Config config =
-          OrdersApp.Config.of(lab.application(Side.SOURCE), lab.application(Side.DESTINATION))
-              .withRate(options.writers(), options.ratePerSecond());
-      OrdersApp app = OrdersApp.start(config);
+      DemoApp app = lab.startApplication(options.writers(), options.ratePerSecond());
       try {
         progress.printf(
             "demo application: %d writers, %.0f writes/s, router %s%n",
@@ -179,10 +180,7 @@ public final class Demo {
     try (Connections connections = new Connections(new Secrets())) {
       progress.println("lab: preparing the " + lab.engine() + " demo database on both sides");
       lab.prepare(connections);
-      OrdersApp.Config config =
-          OrdersApp.Config.of(lab.application(Side.SOURCE), lab.application(Side.DESTINATION))
-              .withRate(options.writers(), options.ratePerSecond());
-      OrdersApp app = OrdersApp.start(config);
+      DemoApp app = lab.startApplication(options.writers(), options.ratePerSecond());
       try {
         progress.printf(
             "demo application: %d writers, %.0f writes/s, router %s%n",
@@ -209,7 +207,7 @@ public final class Demo {
         app.close();
         Side target = app.state().target();
         Set<String> acknowledged = app.acknowledgedOrders();
-        OrdersApp.Stats stats = app.stats();
+        DemoApp.Stats stats = app.stats();
         List<String> onTarget = lab.orderNumbers(target);
         Set<String> present = new HashSet<>(onTarget);
         long missing =
@@ -309,7 +307,7 @@ public final class Demo {
         e.step(), e.outcome(), Durations.human(took), e.detail() == null ? "" : e.detail());
   }
 
-  private Result result(CutoverReport report, OrdersApp.Stats stats, Set<String> acknowledged)
+  private Result result(CutoverReport report, DemoApp.Stats stats, Set<String> acknowledged)
       throws Exception {
     Side target = report.applicationTarget();
     List<String> source = lab.orderNumbers(Side.SOURCE);

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * One engine's part of the demo: the lab servers, a fresh demo database on both sides, the forward
- * migration instance, a plan, and the final count of what landed where. Adding an engine to the
- * demo is adding one implementation.
+ * One engine's part of the demo: the lab servers, a fresh demo database on both sides, the demo
+ * application, the forward migration instance, a plan, and the final count of what landed where.
+ * Adding an engine to the demo is adding one implementation.
  */
 public interface DemoLab {
 
@@ -49,9 +49,17 @@ public interface DemoLab {
   void createForward(Connections connections, CutoverPlan plan, java.io.PrintStream progress)
       throws Exception;
 
-  /** How the demo application reaches {@code side}. */
-  OrdersApp.Endpoint application(Side side);
+  /** Starts the demo application on the source, writing at {@code ratePerSecond} in total. */
+  DemoApp startApplication(int writers, double ratePerSecond) throws Exception;
 
-  /** Every order number in {@code side}'s orders table, duplicates kept. */
+  /**
+   * Every order on {@code side}: order numbers in the orders table, duplicates kept, or the order
+   * keys.
+   */
   List<String> orderNumbers(Side side) throws Exception;
+
+  /** What an order is stored as, for the report: {@code rows} or {@code keys}. */
+  default String unit() {
+    return "rows";
+  }
 }

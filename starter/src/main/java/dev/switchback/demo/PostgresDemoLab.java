@@ -263,6 +263,13 @@ public final class PostgresDemoLab implements DemoLab {
   }
 
   @Override
+  public DemoApp startApplication(int writers, double ratePerSecond) throws Exception {
+    return OrdersApp.start(
+        OrdersApp.Config.of(application(Side.SOURCE), application(Side.DESTINATION))
+            .withRate(writers, ratePerSecond));
+  }
+
+  /** How the demo application reaches {@code side}. */
   public OrdersApp.Endpoint application(Side side) {
     return new OrdersApp.Endpoint(url(side, DATABASE), APP_ROLE, null);
   }

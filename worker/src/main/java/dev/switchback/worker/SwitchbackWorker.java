@@ -126,11 +126,12 @@ public final class SwitchbackWorker implements AutoCloseable {
     Connections connections = new Connections(new Secrets());
     try {
       Registry registry = Wiring.registry();
+      // Engines that hold resources stop with the worker: a Redis fence renewer left running
+      // would keep fencing a server after this worker is gone (in a JVM that goes on, as a test's).
+      List<AutoCloseable> resources = new ArrayList<>(registry.closeables());
+      resources.add(connections);
       return start(
-          options,
-          Wiring.workflowTypes(),
-          Wiring.activities(registry, connections),
-          List.of(connections));
+          options, Wiring.workflowTypes(), Wiring.activities(registry, connections), resources);
     } catch (RuntimeException e) {
       connections.close();
       throw e;

@@ -39,6 +39,9 @@ final class FenceLease {
   private ScheduledFuture<?> task;
   private boolean stopped;
   private Instant lastRenewed;
+  // The pause in force ends no earlier than this: the last CLIENT PAUSE was sent before it reached
+  // the server, which counts the period from its arrival.
+  private Instant pausedUntil;
   private Lapse lapse;
   private boolean lapseReported;
 
@@ -71,10 +74,12 @@ final class FenceLease {
     Jedis jedis = endpoint.open("fence", socketTimeoutMs(period));
     try {
       String runId = new RedisInfo(jedis.info("server")).get("run_id");
+      Instant sent = Instant.now();
       jedis.clientPause(period.toMillis(), ClientPauseMode.WRITE);
       FenceLease lease = new FenceLease(endpoint, cutoverId, side, period, jedis, runId);
       synchronized (lease) {
         lease.lastRenewed = Instant.now();
+        lease.pausedUntil = sent.plus(period);
         long every = Math.max(100, period.toMillis() / 3);
         lease.task =
             scheduler.scheduleWithFixedDelay(
@@ -130,8 +135,10 @@ final class FenceLease {
         connection = endpoint.open("fence", socketTimeoutMs(period));
       }
       String currentRunId = new RedisInfo(connection.info("server")).get("run_id");
+      Instant sent = Instant.now();
       connection.clientPause(period.toMillis(), ClientPauseMode.WRITE);
       lastRenewed = Instant.now();
+      pausedUntil = sent.plus(period);
       if (runId != null && !runId.equals(currentRunId)) {
         recordLapse(
             now,
@@ -175,6 +182,15 @@ final class FenceLease {
     }
     lapseReported = true;
     return lapse;
+  }
+
+  /**
+   * Whether the pause is sure to hold for {@code margin} more: renewed recently enough, and no
+   * lapse was ever seen (a restart or a failed renewal makes it uncertain, so callers probe
+   * instead).
+   */
+  synchronized boolean surelyInForceFor(Duration margin) {
+    return lapse == null && pausedUntil != null && Instant.now().plus(margin).isBefore(pausedUntil);
   }
 
   /** Stops renewing. Does not lift the pause: the caller unpauses, or the pause runs out. */

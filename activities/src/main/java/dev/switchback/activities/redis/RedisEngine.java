@@ -35,7 +35,8 @@ import redis.clients.jedis.resps.AccessControlUser;
  * when it is in MULTI, waits on a write command (blocked, or held by the fence), or ran a write
  * command (by the server's own {@code COMMAND} flags) within the sampling window; write command
  * counters ({@code INFO commandstats}) over the window catch writers that connected and left
- * between the two samples.
+ * between the two samples. Under this worker's own fence a write that ran before the fence does not
+ * make a writer: one that runs now moves the counters or is held.
  *
  * <p>The fence is {@code CLIENT PAUSE <period> WRITE}: application writes (and EVAL, PUBLISH) wait,
  * reads go on, replicas attached to this server keep streaming. The pause times out by itself, so
@@ -62,6 +63,8 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   static final Duration DEFAULT_SESSION_WINDOW = Duration.ofSeconds(1);
   private static final String PROBE_KEY = RedisEndpoint.OWN_NAME + ":fence-probe";
   private static final int PROBE_TIMEOUT_MS = 1_000;
+  // Time enough to list the held writes, close them and unpause, with the pause still in force.
+  private static final Duration UNFENCE_MARGIN = Duration.ofMillis(500);
   private static final Logger log = LoggerFactory.getLogger(RedisEngine.class);
 
   private final ScheduledExecutorService renewer;
@@ -99,21 +102,36 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
         j -> {
           Set<String> writes = writeCommands.of(e.address(), j);
           boolean replica = "slave".equals(info(j, "replication").get("role"));
+          FenceLease fence = leases.get(e.address());
+          String runBefore = info(j, "server").get("run_id");
           long writesBefore = writeCalls(j, writes);
           long started = System.nanoTime();
           sleep(window);
           List<ClientEntry> clients = ClientEntry.parse(j.clientList());
           long writesAfter = writeCalls(j, writes);
+          String runAfter = info(j, "server").get("run_id");
           long windowMs = (System.nanoTime() - started) / 1_000_000;
           // CLIENT LIST counts idle time in whole seconds.
           long recentSeconds = Math.max(1, (windowMs + 999) / 1000);
+          // Under this worker's own fence, held the whole window (renewed in time, no lapse, no
+          // restart), a write cannot run without being held first: a client that ran one a
+          // moment ago ran it before the fence, and is a writer only if writes still ran. Without
+          // this the check waits for idle times, counted in whole seconds, to age out: one to two
+          // seconds of write outage.
+          boolean fencedThroughout =
+              fence != null
+                  && fence == leases.get(e.address())
+                  && fence.surelyInForceFor(Duration.ZERO)
+                  && runBefore != null
+                  && runBefore.equals(runAfter);
+          boolean recentWritesCount = !fencedThroughout || writesAfter != writesBefore;
 
           List<SessionInfo> writers = new ArrayList<>();
           List<SessionInfo> others = new ArrayList<>();
           int excluded = 0;
           boolean excludedWriterActive = false;
           for (ClientEntry c : clients) {
-            String why = writerReason(c, writes, recentSeconds);
+            String why = writerReason(c, writes, recentWritesCount ? recentSeconds : -1);
             if (excludedSession(c, migrationAccount, applicationAccounts)) {
               excluded++;
               excludedWriterActive |= why != null;
@@ -150,7 +168,10 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
         || (!applicationAccounts.isEmpty() && !applicationAccounts.contains(c.user()));
   }
 
-  /** Why {@code c} counts as a writer, or null when it does not. */
+  /**
+   * Why {@code c} counts as a writer, or null when it does not; {@code recentSeconds < 0} leaves
+   * out writes that already ran (see {@link #listSessions}).
+   */
   private static String writerReason(ClientEntry c, Set<String> writes, long recentSeconds) {
     if (c.inMulti()) {
       return "in MULTI with " + Math.max(0, c.queued()) + " command(s) queued";
@@ -159,7 +180,10 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
     if (writeCommand && c.blocked()) {
       return "waiting on " + c.cmd() + " (blocked, or held by the write fence)";
     }
-    if (writeCommand && c.idleSeconds() >= 0 && c.idleSeconds() <= recentSeconds) {
+    if (writeCommand
+        && recentSeconds >= 0
+        && c.idleSeconds() >= 0
+        && c.idleSeconds() <= recentSeconds) {
       return "ran " + c.cmd() + " " + c.idleSeconds() + "s ago";
     }
     return null;
@@ -318,8 +342,12 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   public FenceResult unfenceWrites(EngineContext ctx) {
     RedisEndpoint e = endpoint(ctx);
     boolean refuseHeld = refuseHeldWrites(ctx);
+    boolean surelyPaused;
     synchronized (leases) {
       FenceLease lease = leases.remove(e.address());
+      // This worker's own renewals say the pause holds: no need for the probe, which costs a
+      // whole probe timeout (1 s of write outage) exactly when the pause is in force.
+      surelyPaused = lease != null && lease.surelyInForceFor(UNFENCE_MARGIN);
       if (lease != null) {
         lease.stop();
         FenceLease.Lapse lapse = lease.takeUnreportedLapse();
@@ -331,7 +359,7 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
     }
     Set<String> applicationAccounts = new HashSet<>(ctx.endpoint().applicationAccounts());
     String migrationAccount = ctx.migrationAccount();
-    boolean paused = pauseInForce(e);
+    boolean paused = surelyPaused || pauseInForce(e);
     int closed =
         RedisCalls.on(
             e,

@@ -2,6 +2,8 @@ package dev.switchback.activities.spi;
 
 import dev.switchback.activities.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -39,6 +41,22 @@ public final class Registry {
 
   public TrafficRouter router(String name) {
     return found("router.type", name, routers);
+  }
+
+  /**
+   * The engines, providers and routers that hold resources of their own (a Redis fence renewer),
+   * for the worker to close when it stops.
+   */
+  public List<AutoCloseable> closeables() {
+    List<AutoCloseable> out = new ArrayList<>();
+    for (Map<String, ?> m : List.of(providers, engines, routers)) {
+      for (Object o : m.values()) {
+        if (o instanceof AutoCloseable c && !out.contains(c)) {
+          out.add(c);
+        }
+      }
+    }
+    return out;
   }
 
   private static <T> T found(String field, String name, Map<String, T> map) {

@@ -323,6 +323,27 @@ class RedisEngineTest {
   }
 
   @Test
+  void underItsOwnFenceAWriteThatRanBeforeTheFenceMakesNoWriterButAHeldOneDoes() throws Exception {
+    Jedis writer = app("wrote-before");
+    long id = writer.clientId();
+    writer.set(prefix + "before", "1");
+    RedisEngine engine = engine();
+    EngineContext ctx = source(Map.of());
+    engine.fenceWrites(ctx);
+    Sessions s = engine.listSessions(ctx);
+    assertTrue(s.writers().isEmpty(), "its write ran before the fence: " + s);
+    assertTrue(s.others().stream().anyMatch(o -> o.id().equals(String.valueOf(id))), s.toString());
+
+    CompletableFuture<String> write = setAsync(writer, prefix + "after", "2");
+    sleep(200);
+    Sessions held = engine.listSessions(ctx);
+    assertTrue(byId(held.writers(), id).detail().contains("waiting on set"), held.toString());
+    engine.unfenceWrites(ctx);
+    assertThrows(ExecutionException.class, () -> write.get(5, TimeUnit.SECONDS));
+    assertNull(get(prefix + "after"), "the held write was refused");
+  }
+
+  @Test
   void writesFromClientsThatLeftDuringTheWindowAreCountedByTheCommandCounters() throws Exception {
     RedisEngine engine = engine();
     EngineContext ctx = source(Map.of("sessionWindow", "2s"));
