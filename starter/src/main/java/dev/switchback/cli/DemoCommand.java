@@ -26,7 +26,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--engine",
       defaultValue = "postgres",
-      description = "Lab engine (default ${DEFAULT-VALUE}).")
+      description = "Lab engine: postgres or mariadb (default ${DEFAULT-VALUE}).")
   String engine;
 
   @Option(names = "--rollback", description = "Make the smoke test fail so the cutover rolls back.")

@@ -51,8 +51,10 @@ public final class Demo {
   public static DemoLab lab(String engine) {
     return switch (engine) {
       case "postgres" -> new PostgresDemoLab();
+      case "mariadb" -> new MariaDbDemoLab();
       default ->
-          throw new IllegalArgumentException("--engine " + engine + " has no demo; use postgres");
+          throw new IllegalArgumentException(
+              "--engine " + engine + " has no demo; use postgres or mariadb");
     };
   }
 
