@@ -34,7 +34,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--engine",
       defaultValue = "postgres",
-      description = "Lab engine: postgres or redis (default ${DEFAULT-VALUE}).")
+      description = "Lab engine: postgres, mariadb or redis (default ${DEFAULT-VALUE}).")
   String engine;
 
   @Option(names = "--rollback", description = "Make the smoke test fail so the cutover rolls back.")

@@ -55,10 +55,11 @@ public final class Demo {
   public static DemoLab lab(String engine) {
     return switch (engine) {
       case "postgres" -> new PostgresDemoLab();
+      case "mariadb" -> new MariaDbDemoLab();
       case "redis" -> new RedisDemoLab();
       default ->
           throw new IllegalArgumentException(
-              "--engine " + engine + " has no demo; use postgres or redis");
+              "--engine " + engine + " has no demo; use postgres, mariadb or redis");
     };
   }
 

@@ -33,9 +33,10 @@ class CutoverEndToEndTest {
     DemoOptions options = new DemoOptions("postgres", rollback, false, "alice", 200, 4, "3s", 0);
     Path history = tmp.resolve(name + ".json");
     Demo.Result result = new Demo(lab, options, repository(), System.out).run(history);
-    String json = Files.readString(history);
+    String json = Histories.readable(Files.readString(history));
     // Invariant 4: the plan carries the reference; the value stays in the activities.
     assertTrue(json.length() > 1000, "history was exported");
+    assertTrue(json.contains("file:" + secret), "the plan names the secret by reference");
     assertFalse(json.contains(SECRET), "the secret's value reached workflow history");
     String dir = System.getProperty("switchback.recordHistories");
     if (dir != null) {

@@ -95,6 +95,24 @@ public final class MySqlOptions {
     return m.group(3);
   }
 
+  /**
+   * {@code url} without its database, parameters kept: how the migration account logs in. It holds
+   * REPLICATION SLAVE and no privilege on the application's database, and a replication connection
+   * names no database, so a login check must not ask for one.
+   */
+  static String serverUrl(String url) {
+    int scheme = url == null ? -1 : url.indexOf("://");
+    if (scheme < 0) {
+      return url;
+    }
+    int slash = url.indexOf('/', scheme + 3);
+    if (slash < 0) {
+      return url;
+    }
+    int query = url.indexOf('?', slash);
+    return url.substring(0, slash + 1) + (query < 0 ? "" : url.substring(query));
+  }
+
   static Address sourceAddress(CutoverPlan plan) {
     return address(
         plan.source(), "source", SOURCE_ADDRESS, plan.migration().option(SOURCE_ADDRESS, null));

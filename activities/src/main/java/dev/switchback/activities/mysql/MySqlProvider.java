@@ -556,7 +556,8 @@ public class MySqlProvider implements MigrationProvider {
     props.setProperty("user", user);
     props.setProperty("password", password);
     props.setProperty("connectTimeout", "5000");
-    try (Connection login = DriverManager.getConnection(plan.destination().url(), props)) {
+    try (Connection login =
+        DriverManager.getConnection(MySqlOptions.serverUrl(plan.destination().url()), props)) {
       String as = Sql.one(login, "SELECT CURRENT_USER()");
       out.add(
           new PreflightCheck(

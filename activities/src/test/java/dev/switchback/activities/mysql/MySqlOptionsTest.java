@@ -90,4 +90,16 @@ class MySqlOptionsTest {
     assertEquals("app", MySqlOptions.urlDatabase("jdbc:mariadb://h:1/app?useSsl=false"));
     assertNull(MySqlOptions.urlDatabase("jdbc:mariadb://h:1/"));
   }
+
+  @Test
+  void theMigrationAccountLogsInWithoutTheApplicationsDatabase() {
+    assertEquals(
+        "jdbc:mariadb://h:1/?useSsl=false",
+        MySqlOptions.serverUrl("jdbc:mariadb://h:1/app?useSsl=false"));
+    assertEquals("jdbc:mariadb://h:1/", MySqlOptions.serverUrl("jdbc:mariadb://h:1/app"));
+    assertEquals("jdbc:mysql://h:1", MySqlOptions.serverUrl("jdbc:mysql://h:1"));
+    assertEquals(
+        "jdbc:mariadb:replication://h1:1,h2:2/?x=y",
+        MySqlOptions.serverUrl("jdbc:mariadb:replication://h1:1,h2:2/db?x=y"));
+  }
 }

@@ -1,0 +1,297 @@
+package dev.switchback.demo;
+
+import dev.switchback.activities.mysql.MySqlMigrationSetup;
+import dev.switchback.activities.mysql.MySqlOptions;
+import dev.switchback.activities.mysql.MySqlProvider;
+import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.support.Connections;
+import dev.switchback.messages.values.Direction;
+import dev.switchback.messages.values.InstanceState;
+import dev.switchback.messages.values.Side;
+import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.EndpointSpec;
+import dev.switchback.plan.GateSpec;
+import dev.switchback.plan.GatesSpec;
+import dev.switchback.plan.MigrationAccountSpec;
+import dev.switchback.plan.MigrationSpec;
+import dev.switchback.plan.RouterSpec;
+import dev.switchback.plan.TestSpec;
+import dev.switchback.plan.Thresholds;
+import dev.switchback.plan.ValidationSpec;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The MariaDB demo: the lab's two servers (source 3307, destination 3308, {@code
+ * deploy/lab/mariadb.sh}), database {@value #DATABASE}, GTID replication as the migration instance
+ * (a named replication connection on the destination) and as the reverse instance (one on the old
+ * source).
+ */
+public final class MariaDbDemoLab implements DemoLab {
+  static final String DATABASE = "switchback_demo";
+  static final String APP_USER = "sb_demo_app";
+  static final String MIGRATOR = "sb_demo_migrator";
+  static final String FORWARD = "sb_demo_fwd";
+  static final String REVERSE = "sb_demo_rev";
+  private static final String ADMIN = "root";
+
+  private final String host;
+  private final int sourcePort;
+  private final int destinationPort;
+  // The application's password never enters the plan (the application is not Switchback's); the
+  // replication password does, as a file reference only.
+  private final String appPassword = random();
+  private Path replicationPasswordFile;
+
+  public MariaDbDemoLab() {
+    this("127.0.0.1", 3307, 3308, null);
+  }
+
+  /**
+   * A lab whose migration account's password is read from {@code replicationPasswordFile}, so a
+   * test knows the value and can prove it never reaches workflow history; null: the demo writes a
+   * random one to a file of its own.
+   */
+  public MariaDbDemoLab(
+      String host, int sourcePort, int destinationPort, Path replicationPasswordFile) {
+    this.host = host;
+    this.sourcePort = sourcePort;
+    this.destinationPort = destinationPort;
+    this.replicationPasswordFile = replicationPasswordFile;
+  }
+
+  @Override
+  public String engine() {
+    return "mariadb";
+  }
+
+  private String url(Side side, String database) {
+    return "jdbc:mariadb://"
+        + host
+        + ":"
+        + (side == Side.SOURCE ? sourcePort : destinationPort)
+        + "/"
+        + database;
+  }
+
+  private Connection admin(Side side, String database) throws SQLException {
+    return DriverManager.getConnection(
+        url(side, database) + "?connectionAttributes=program_name:switchback-demo", ADMIN, null);
+  }
+
+  @Override
+  public void prepare(Connections connections) throws Exception {
+    connections.close(); // pools of an earlier run point at the database dropped below
+    if (replicationPasswordFile == null) {
+      Path dir = Files.createTempDirectory("switchback-demo-mariadb");
+      replicationPasswordFile = dir.resolve("replication-password");
+      // Deleted in reverse order of registration: the file, then its directory.
+      dir.toFile().deleteOnExit();
+      replicationPasswordFile.toFile().deleteOnExit();
+      Files.createFile(
+          replicationPasswordFile,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(replicationPasswordFile, random());
+    }
+    for (Side side : Side.values()) {
+      dropInstances(side);
+    }
+    for (Side side : Side.values()) {
+      try (Connection c = admin(side, "");
+          Statement s = c.createStatement()) {
+        // A completed run leaves the old source fenced, a rolled-back one the destination.
+        s.execute("SET GLOBAL read_only = OFF");
+        // Accounts and the empty database stay out of the binary logs: each server keeps its
+        // own, and no replication connection of anyone else carries the drop.
+        s.execute("SET SESSION sql_log_bin = 0");
+        s.execute("DROP DATABASE IF EXISTS " + DATABASE);
+        s.execute("CREATE DATABASE " + DATABASE);
+        String app = "'" + APP_USER + "'@'%'";
+        s.execute("CREATE USER IF NOT EXISTS " + app + " IDENTIFIED BY '" + appPassword + "'");
+        s.execute("ALTER USER " + app + " IDENTIFIED BY '" + appPassword + "'");
+        // Only data privileges: no READ_ONLY ADMIN and no SUPER, so read_only fences it.
+        s.execute("REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + app);
+        s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON " + DATABASE + ".* TO " + app);
+      }
+    }
+    // The source's tables and rows, written as any application's are before a migration: the
+    // snapshot of the forward instance carries them, so the destination keeps only the empty
+    // database (the snapshot copy creates the tables there).
+    OrdersApp.createSchema(new OrdersApp.Endpoint(url(Side.SOURCE, DATABASE), ADMIN, null));
+    try (Connection c = admin(Side.SOURCE, DATABASE);
+        Statement s = c.createStatement()) {
+      // A table the application only reads: the demo's data validation compares it.
+      s.execute(
+          "CREATE TABLE customers (id int PRIMARY KEY, name varchar(100) NOT NULL,"
+              + " balance decimal(12,2) NOT NULL, since datetime NOT NULL)");
+      s.execute(
+          "INSERT INTO customers SELECT seq, CONCAT('customer ', seq), (seq * 7 % 1000) / 3.0,"
+              + " TIMESTAMP '2024-01-01 00:00:00' + INTERVAL seq HOUR FROM seq_1_to_2000");
+      s.execute(
+          "INSERT INTO orders (order_no, amount) SELECT CONCAT('seed-', seq), seq % 500"
+              + " FROM seq_1_to_1000");
+    }
+  }
+
+  /**
+   * The demo's forward and reverse instances an earlier run left on either server (a run killed
+   * mid-cutover leaves them running): stopped and forgotten, so the snapshot below starts clean.
+   */
+  private void dropInstances(Side side) throws SQLException {
+    try (Connection c = admin(side, "");
+        Statement s = c.createStatement()) {
+      List<String> channels = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery("SHOW ALL SLAVES STATUS")) {
+        while (rs.next()) {
+          channels.add(rs.getString("Connection_name"));
+        }
+      }
+      for (String channel : channels) {
+        if (channel.equalsIgnoreCase(FORWARD) || channel.equalsIgnoreCase(REVERSE)) {
+          s.execute("STOP SLAVE '" + channel + "'");
+          s.execute("RESET SLAVE '" + channel + "' ALL");
+        }
+      }
+    }
+  }
+
+  @Override
+  public CutoverPlan plan(DemoOptions options, String routerUrl) {
+    if (replicationPasswordFile == null) {
+      throw new IllegalStateException("prepare the lab first: it writes the replication password");
+    }
+    GateSpec gate =
+        options.interactive()
+            ? new GateSpec("approval", "1h", null)
+            : new GateSpec("auto", null, null);
+    GateSpec switchGate = options.interactive() ? new GateSpec("approval", "15m", null) : gate;
+    GateSpec finalizeGate = options.interactive() ? new GateSpec("approval", "1h", null) : gate;
+    List<TestSpec> tests = new ArrayList<>();
+    tests.add(
+        new TestSpec(
+            "orders-readable-on-destination",
+            "sql",
+            "SELECT count(*) > 0 FROM orders",
+            null,
+            "1",
+            null,
+            "destination",
+            "10s"));
+    if (options.rollback()) {
+      // A real failing test: the application of this release expects a column the migrated
+      // schema does not have, so the smoke test fails on the destination and the cutover rolls
+      // back by itself.
+      tests.add(
+          new TestSpec(
+              "orders-have-currency",
+              "sql",
+              "SELECT currency FROM orders LIMIT 1",
+              null,
+              null,
+              null,
+              "destination",
+              "10s"));
+    }
+    return new CutoverPlan(
+        "demo-mariadb",
+        new MigrationSpec(
+            "mariadb",
+            FORWARD,
+            REVERSE,
+            Map.of(
+                MySqlOptions.REPLICATION_PASSWORD,
+                "file:" + replicationPasswordFile.toAbsolutePath(),
+                MySqlOptions.DATABASES,
+                DATABASE)),
+        new EndpointSpec(
+            "mariadb", url(Side.SOURCE, DATABASE), ADMIN, null, List.of(APP_USER), null),
+        new EndpointSpec(
+            "mariadb", url(Side.DESTINATION, DATABASE), ADMIN, null, List.of(APP_USER), null),
+        // The replication connections log in with it; it holds REPLICATION SLAVE only, so
+        // finalize finds no write privilege to revoke and says so.
+        new MigrationAccountSpec(MIGRATOR, null, true),
+        new RouterSpec("webhook", routerUrl, null, "30s"),
+        new Thresholds("5s", "2m", "1m", "2m", "2s", "30s", "2m"),
+        new GatesSpec(gate, switchGate, finalizeGate),
+        List.of(options.approver()),
+        tests,
+        new ValidationSpec(List.of("customers"), "full", true),
+        options.soak());
+  }
+
+  @Override
+  public void createForward(Connections connections, CutoverPlan plan, PrintStream progress)
+      throws Exception {
+    MySqlMigrationSetup.createMigrationAccount(connections, plan);
+    // The destination is nothing but this migration's copy: its binary log restarts at the
+    // snapshot, as a server restored from a backup does (see createForward).
+    String snapshot = MySqlMigrationSetup.createForward(connections, plan, true);
+    progress.println("forward instance " + FORWARD + " created at GTID position " + snapshot);
+    MySqlProvider provider = new MySqlProvider("mariadb");
+    MigrationContext ctx = new MigrationContext(plan.workflowId(), plan, connections);
+    long deadline = System.currentTimeMillis() + 120_000;
+    InstanceState state = provider.describe(ctx, Direction.FORWARD);
+    while (!(state.running()
+        && state.incremental()
+        && state.latencyMs() != null
+        && state.latencyMs() < 1000)) {
+      if ("FAILED".equals(state.status()) || System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException(
+            "the forward instance did not catch up in 2 minutes: " + state);
+      }
+      Thread.sleep(200);
+      state = provider.describe(ctx, Direction.FORWARD);
+    }
+    progress.println(
+        "forward instance "
+            + state.instance()
+            + " "
+            + state.status()
+            + ", incremental, latency "
+            + state.latencyMs()
+            + " ms");
+  }
+
+  @Override
+  public DemoApp startApplication(int writers, double ratePerSecond) throws Exception {
+    return OrdersApp.start(
+        OrdersApp.Config.of(application(Side.SOURCE), application(Side.DESTINATION))
+            .withRate(writers, ratePerSecond));
+  }
+
+  /** How the demo application reaches {@code side}. */
+  public OrdersApp.Endpoint application(Side side) {
+    return new OrdersApp.Endpoint(url(side, DATABASE), APP_USER, appPassword);
+  }
+
+  @Override
+  public List<String> orderNumbers(Side side) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = admin(side, DATABASE);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT order_no FROM orders")) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
+  private static String random() {
+    byte[] b = new byte[12];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}
