@@ -18,7 +18,6 @@ import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
-import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.messages.values.Direction;
@@ -31,22 +30,12 @@ import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
 import dev.switchback.plan.MigrationSpec;
 import io.temporal.failure.ApplicationFailure;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,13 +44,12 @@ import org.junit.jupiter.api.Test;
  * The DTS provider against a local HTTP server that answers as the DTS OpenAPI documents, driven as
  * a state machine with WireMock scenarios. The official SDK makes every call, so the action
  * headers, the documented parameter names and the ACS3-HMAC-SHA256 signature are what a real
- * endpoint would receive; after each test every request is re-signed here from the documented
- * algorithm and compared. Recorded responses live in src/test/resources/dts (README.md there links
+ * endpoint would receive; after each test every request is re-signed from the documented algorithm
+ * and compared, and checked to be a documented action with only the parameters its page lists
+ * ({@link DtsApiDocs}). Recorded responses live in src/test/resources/dts (README.md there links
  * each to the API page it follows).
  */
 class DtsProviderTest {
-  static final String AK = "LTAI5tSwitchbackTestKey";
-  static final String SECRET = "switchback-test-secret";
   static final String FORWARD = "n99m9jx822k1234";
   static final String REVERSE = "r77q1ab900k5678";
   static final String SCENARIO = "dts";
@@ -76,16 +64,17 @@ class DtsProviderTest {
   void start() {
     wm = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     wm.start();
-    clients = DtsClients.fromAccessKey(AK, SECRET);
+    clients = DtsClients.fromAccessKey(DtsApiDocs.ACCESS_KEY_ID, DtsApiDocs.ACCESS_KEY_SECRET);
     provider = new DtsProvider(clients, Clock.fixed(NOW, ZoneOffset.UTC));
     ctx = context(Map.of("regionId", "cn-hangzhou", "endpoint", "http://127.0.0.1:" + wm.port()));
   }
 
   @AfterEach
-  void everyRequestWasSignedAsDocumented() throws Exception {
+  void everyRequestWasADocumentedActionSignedAsDocumented() throws Exception {
     try {
       for (ServeEvent e : wm.getAllServeEvents()) {
-        assertSignedV3(e.getRequest());
+        DtsApiDocs.assertSignedV3(e.getRequest());
+        DtsApiDocs.assertDocumented(e.getRequest());
       }
     } finally {
       wm.stop();
@@ -521,103 +510,12 @@ class DtsProviderTest {
             aResponse()
                 .withStatus(status)
                 .withHeader("Content-Type", "application/json;charset=utf-8")
-                .withBody(read(file))));
+                .withBody(DtsApiDocs.recorded(file))));
   }
 
   private int count(String action) {
     RequestPatternBuilder p =
         postRequestedFor(urlPathEqualTo("/")).withHeader("x-acs-action", equalTo(action));
     return wm.findAll(p).size();
-  }
-
-  private static String read(String file) {
-    try (InputStream in = DtsProviderTest.class.getResourceAsStream("/dts/" + file)) {
-      if (in == null) {
-        throw new IllegalStateException("no recorded response " + file);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /**
-   * Recomputes the ACS3-HMAC-SHA256 signature the way "Request syntax and signature method V3"
-   * documents it
-   * (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature)
-   * and compares it with the request's: canonical request = method, path, sorted RFC 3986 query,
-   * signed headers (host, x-acs-*, content-type) as name:value lines, their names, payload SHA-256.
-   */
-  static void assertSignedV3(LoggedRequest r) throws Exception {
-    String auth = r.getHeader("Authorization");
-    assertTrue(auth != null && auth.startsWith("ACS3-HMAC-SHA256 "), "unsigned request: " + auth);
-    Map<String, String> parts = new HashMap<>();
-    for (String kv : auth.substring("ACS3-HMAC-SHA256 ".length()).split(",")) {
-      int eq = kv.indexOf('=');
-      parts.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-    }
-    assertEquals(AK, parts.get("Credential"));
-    String signedHeaders = parts.get("SignedHeaders");
-    for (String required :
-        List.of("host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-version")) {
-      assertTrue(signedHeaders.contains(required), required + " not signed: " + signedHeaders);
-    }
-    StringBuilder headers = new StringBuilder();
-    for (String h : signedHeaders.split(";")) {
-      headers.append(h).append(':').append(r.getHeader(h).trim()).append('\n');
-    }
-    String url = r.getUrl();
-    String rawQuery = url.contains("?") ? url.substring(url.indexOf('?') + 1) : "";
-    TreeMap<String, String> query = new TreeMap<>();
-    for (String kv : rawQuery.split("&")) {
-      if (kv.isEmpty()) {
-        continue;
-      }
-      int eq = kv.indexOf('=');
-      String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
-      String v = eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
-      query.put(percent(k), percent(v));
-    }
-    StringBuilder canonicalQuery = new StringBuilder();
-    query.forEach(
-        (k, v) ->
-            canonicalQuery
-                .append(canonicalQuery.length() == 0 ? "" : "&")
-                .append(k)
-                .append('=')
-                .append(v));
-    String payloadHash = hex(sha256(r.getBody()));
-    assertEquals(payloadHash, r.getHeader("x-acs-content-sha256"));
-    String canonicalRequest =
-        r.getMethod().getName()
-            + "\n/\n"
-            + canonicalQuery
-            + "\n"
-            + headers
-            + "\n"
-            + signedHeaders
-            + "\n"
-            + payloadHash;
-    String toSign =
-        "ACS3-HMAC-SHA256\n" + hex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
-    Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    String expected = hex(mac.doFinal(toSign.getBytes(StandardCharsets.UTF_8)));
-    assertEquals(expected, parts.get("Signature"), "signature of " + r.getHeader("x-acs-action"));
-  }
-
-  private static String percent(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8)
-        .replace("+", "%20")
-        .replace("*", "%2A")
-        .replace("%7E", "~");
-  }
-
-  private static byte[] sha256(byte[] b) throws Exception {
-    return MessageDigest.getInstance("SHA-256").digest(b == null ? new byte[0] : b);
-  }
-
-  private static String hex(byte[] b) {
-    return HexFormat.of().formatHex(b);
   }
 }
