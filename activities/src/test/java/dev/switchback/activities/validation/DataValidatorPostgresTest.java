@@ -61,14 +61,15 @@ class DataValidatorPostgresTest {
         "ALTER DATABASE " + DESTINATION + " SET datestyle TO 'SQL, DMY'",
         "ALTER DATABASE " + DESTINATION + " SET extra_float_digits TO 0");
     String orders =
-        "CREATE TABLE public.orders (id bigint PRIMARY KEY, customer text NOT NULL,"
+        "CREATE TABLE public.orders (id bigint PRIMARY KEY, customer text NOT NULL, note text,"
             + " amount numeric(12,2), price float8, ratio %s, created_at timestamptz,"
-            + " note text, flag boolean)";
+            + " flag boolean)";
     String fill =
-        "INSERT INTO public.orders SELECT g, 'customer ' || (g %% 97), (g %% 1000) / 7.0,"
-            + " g::float8 * 0.1::float8 + 0.2::float8, (g %% 13) / 10.0, timestamptz '2024-03-10 01:30:00+00' +"
-            + " g * interval '17 minutes 3.25 seconds', CASE WHEN g %% 5 = 0 THEN NULL ELSE"
-            + " 'note, \"quoted\" ' || g END, g %% 2 = 0 FROM generate_series(1, 30000) g";
+        "INSERT INTO public.orders SELECT g, 'customer ' || (g %% 97), CASE WHEN g %% 5 = 0"
+            + " THEN NULL ELSE 'note, \"quoted\" ' || g END, (g %% 1000) / 7.0,"
+            + " g::float8 * 0.1::float8 + 0.2::float8, (g %% 13) / 10.0,"
+            + " timestamptz '2024-03-10 01:30:00+00' + g * interval '17 minutes 3.25 seconds',"
+            + " g %% 2 = 0 FROM generate_series(1, 30000) g";
     // The same values: ratio is real on the source and double precision on the destination,
     // which holds each real's exact value.
     exec(SOURCE, String.format(orders, "real"), String.format(fill, ""));
@@ -81,12 +82,13 @@ class DataValidatorPostgresTest {
         DESTINATION,
         "UPDATE public.orders SET amount = amount + 0.01 WHERE id = 1234",
         "DELETE FROM public.orders WHERE id = 777",
-        "INSERT INTO public.orders SELECT 40000, customer, amount, price, ratio, created_at,"
-            + " note, flag FROM public.orders WHERE id = 1",
+        "INSERT INTO public.orders SELECT 40000, customer, note, amount, price, ratio,"
+            + " created_at, flag FROM public.orders WHERE id = 1",
         "UPDATE public.orders SET note = '' WHERE id = 2000",
         // A float changed in its 16th digit: equal when printed with 15 digits.
         "UPDATE public.orders SET price = price + 1e-13 WHERE id = 4321",
-        // Same characters once joined with commas: only an unambiguous rendering tells them apart.
+        // Adjacent columns, the same characters once joined with commas: only an unambiguous
+        // rendering tells them apart.
         "UPDATE public.orders SET customer = 'a', note = 'b,c' WHERE id = 3000");
     exec(SOURCE, "UPDATE public.orders SET customer = 'a,b', note = 'c' WHERE id = 3000");
 
