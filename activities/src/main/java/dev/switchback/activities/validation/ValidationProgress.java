@@ -22,7 +22,7 @@ public record ValidationProgress(List<TableProgress> tables) {
 
   /** Ranges compared so far over all tables. */
   public long rangesDone() {
-    return tables.stream().mapToLong(t -> RangeSet.parse(t.done()).cardinality()).sum();
+    return tables.stream().mapToLong(TableProgress::rangesDone).sum();
   }
 
   /**
@@ -68,6 +68,11 @@ public record ValidationProgress(List<TableProgress> tables) {
       missingRows = missingRows == null ? List.of() : List.copyOf(missingRows);
       extraRows = extraRows == null ? List.of() : List.copyOf(extraRows);
       notes = notes == null ? List.of() : List.copyOf(notes);
+    }
+
+    /** Ranges compared so far. */
+    public int rangesDone() {
+      return RangeSet.parse(done).cardinality();
     }
 
     /** Ranges this table is split into, or 0 before it is split. */
