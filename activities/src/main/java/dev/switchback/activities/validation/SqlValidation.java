@@ -354,6 +354,9 @@ final class SqlValidation implements AutoCloseable {
     ticker.scheduleAtFixedRate(this::tick, interval, interval, TimeUnit.MILLISECONDS);
     for (TableJob job : jobs) {
       if (job.finished()) {
+        if (job.split()) {
+          job.select(sample, options.sampleFraction());
+        }
         continue;
       }
       if (job.source == null || job.destination == null) {

@@ -115,6 +115,22 @@ class DataValidatorMariaDbTest {
         "DELETE FROM nokey WHERE b = 'dup' LIMIT 1",
         "INSERT INTO nokey VALUES (99, 'only here')",
         "UPDATE regions SET payload = 'changed' WHERE region = 'r3' AND seq = 10");
+    // Rows that print four times their stored size: a range sized from the stored size prints
+    // past max_allowed_packet, where GROUP_CONCAT cuts it.
+    StringBuilder columns = new StringBuilder();
+    StringBuilder values = new StringBuilder();
+    for (int k = 0; k < 100; k++) {
+      columns.append(", c").append(k).append(" TINYINT NOT NULL");
+      values.append(", -(100 + (seq + ").append(k).append(") % 28)");
+    }
+    for (String db : List.of(SOURCE, DESTINATION)) {
+      exec(
+          db,
+          "CREATE TABLE wide (id INT PRIMARY KEY" + columns + ") ENGINE=InnoDB",
+          "INSERT INTO wide SELECT seq" + values + " FROM seq_1_to_100000",
+          "ANALYZE TABLE wide");
+    }
+    exec(DESTINATION, "UPDATE wide SET c99 = 0 WHERE id = 40000");
     for (String db : List.of(SOURCE, DESTINATION)) {
       exec(db, "ANALYZE TABLE orders, same, nokey, regions");
     }
@@ -176,6 +192,23 @@ class DataValidatorMariaDbTest {
   }
 
   @Test
+  void aRangeTooLargeForOneAggregateIsSplitAndTheChangeStillFound() throws SQLException {
+    long packet = Long.parseLong(firstColumn(SOURCE, "SELECT @@max_allowed_packet"));
+    long printed =
+        Long.parseLong(
+            firstColumn(
+                SOURCE,
+                "SELECT SUM(LENGTH(CONCAT_WS(',', id, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9)))"
+                    + " * 10 FROM wide WHERE id <= 50000"));
+    assertTrue(printed > packet, "the first range prints " + printed + " bytes");
+    DataValidator.Options options =
+        DataValidator.Options.defaults().withParallelism(2).withLeafRows(200);
+    ValidationRun run = validate(SERVER, List.of("wide"), options);
+    assertEquals(List.of("changed id=40000"), run.tables().get(0).differences());
+    assertEquals(100_000, run.report().tables().get(0).sourceRows());
+  }
+
+  @Test
   void sameCharactersInAnotherCharacterSetAreTheSame() {
     ValidationRun run = validate(SERVER, List.of("cities"), SMALL);
     assertTrue(run.passed(), run.report().detail());
@@ -220,7 +253,8 @@ class DataValidatorMariaDbTest {
             SOURCE + ".nokey",
             SOURCE + ".orders",
             SOURCE + ".regions",
-            SOURCE + ".same"),
+            SOURCE + ".same",
+            SOURCE + ".wide"),
         run.tables().stream().map(TableRun::table).sorted().toList());
     assertNull(
         run.tables().stream()
