@@ -509,13 +509,17 @@ public final class PostgresValidationDialect implements ValidationDialect {
   @Override
   public List<String> rowsWithHashes(
       Connection c, TableSide t, Collection<String> hashes, int limit) throws SQLException {
+    StringBuilder display = new StringBuilder();
+    for (Column col : t.columns()) {
+      display.append(display.length() == 0 ? "" : ", ").append(quote(col.name()));
+    }
     String sql =
-        "SELECT r FROM (SELECT "
-            + t.rowExpression()
-            + " AS r FROM "
+        "SELECT ROW("
+            + display
+            + ")::pg_catalog.text FROM "
             + t.sql()
-            + ") x WHERE pg_catalog.md5("
-            + utf8(t, "r")
+            + " WHERE pg_catalog.md5("
+            + utf8(t, t.rowExpression())
             + ") = ANY (?) LIMIT "
             + limit;
     List<String> out = new ArrayList<>();

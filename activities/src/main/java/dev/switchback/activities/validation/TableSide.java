@@ -9,6 +9,7 @@ import java.util.List;
  * @param field {@code source} or {@code destination}
  * @param shape the table as this side's catalog describes it
  * @param sql the table's quoted, qualified name
+ * @param columns the compared columns on this side, in the source's order
  * @param key the key columns on this side, in key order; empty when rows are compared as a multiset
  * @param rowExpression SQL rendering one row as canonical text, columns in the source's order
  * @param keyOrderedScan a range scan on the key returns rows in key order without a sort (InnoDB's
@@ -20,12 +21,14 @@ public record TableSide(
     String field,
     TableShape shape,
     String sql,
+    List<Column> columns,
     List<Column> key,
     String rowExpression,
     boolean keyOrderedScan,
     boolean convertToUtf8) {
 
   public TableSide {
+    columns = List.copyOf(columns);
     key = List.copyOf(key);
   }
 

@@ -88,7 +88,7 @@ public interface ValidationDialect {
   /** Calls {@code sink} with each distinct row hash and its number of rows, ascending by hash. */
   void multisetHashes(Connection c, TableSide t, HashCountSink sink) throws SQLException;
 
-  /** Up to {@code limit} rows' canonical text among the rows with these hashes. */
+  /** Up to {@code limit} rows among the rows with these hashes, printed for a person to read. */
   List<String> rowsWithHashes(Connection c, TableSide t, Collection<String> hashes, int limit)
       throws SQLException;
 

@@ -231,8 +231,8 @@ class DataValidatorMariaDbTest {
     assertEquals(List.of(1L, 1L, 0L), counts(t.comparison()));
     assertTrue(
         t.notes().stream().anyMatch(n -> n.contains("no primary key")), t.notes().toString());
-    assertTrue(t.comparison().examples().contains("missing row 1,'dup'"), t.toString());
-    assertTrue(t.comparison().examples().contains("extra row 99,'only here'"), t.toString());
+    assertTrue(t.comparison().examples().contains("missing row ('1', 'dup')"), t.toString());
+    assertTrue(t.comparison().examples().contains("extra row ('99', 'only here')"), t.toString());
   }
 
   @Test

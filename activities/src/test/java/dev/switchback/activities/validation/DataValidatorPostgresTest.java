@@ -200,8 +200,8 @@ class DataValidatorPostgresTest {
     assertEquals(0, t.comparison().changed());
     assertTrue(
         t.notes().stream().anyMatch(n -> n.contains("no primary key")), t.notes().toString());
-    assertTrue(t.comparison().examples().contains("missing row 1,'dup'"), t.toString());
-    assertTrue(t.comparison().examples().contains("extra row 99,'only here'"), t.toString());
+    assertTrue(t.comparison().examples().contains("missing row (1,dup)"), t.toString());
+    assertTrue(t.comparison().examples().contains("extra row (99,\"only here\")"), t.toString());
   }
 
   @Test

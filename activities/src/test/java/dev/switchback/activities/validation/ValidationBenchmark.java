@@ -109,7 +109,14 @@ public final class ValidationBenchmark {
     String size = first(PG, SOURCE, "postgres", "SELECT pg_size_pretty(pg_table_size('t'))");
     System.out.printf("PostgreSQL %s, table t: %,d rows, %s per side%n", version, rows, size);
     CutoverPlan plan = plan("postgres", PG, "postgres");
-    measure("postgres", rows, parallelism, rounds, plan, () -> bothSides(db -> copyOut(db)));
+    measure(
+        "postgres",
+        rows,
+        parallelism,
+        rounds,
+        plan,
+        () -> bothSides(ValidationBenchmark::copyOut),
+        new PostgresCpu());
     if (!keep) {
       exec(
           PG,
@@ -121,10 +128,13 @@ public final class ValidationBenchmark {
   }
 
   /** COPY (SELECT * FROM t) TO STDOUT into a sink that drops the bytes. */
-  static long copyOut(String db) throws Exception {
+  static double[] copyOut(String db) throws Exception {
     try (Connection c = DriverManager.getConnection(PG + db, "postgres", null)) {
+      int pid = Integer.parseInt(firstOn(c, "SELECT pg_backend_pid()"));
+      double cpu = cpuSeconds(pid);
       OutputStream sink = OutputStream.nullOutputStream();
-      return ((PGConnection) c).getCopyAPI().copyOut("COPY (SELECT * FROM t) TO STDOUT", sink);
+      long rows = ((PGConnection) c).getCopyAPI().copyOut("COPY (SELECT * FROM t) TO STDOUT", sink);
+      return new double[] {rows, cpuSeconds(pid) - cpu};
     }
   }
 
@@ -175,14 +185,17 @@ public final class ValidationBenchmark {
         parallelism,
         rounds,
         plan("mariadb", MY, "root"),
-        () -> bothSides(ValidationBenchmark::selectAll));
+        () -> bothSides(ValidationBenchmark::selectAll),
+        new MariaDbCpu());
     // The same read through the C client, which spends less than a JVM on each row: a stricter
     // bound, printed for comparison.
+    MariaDbCpu cpu = new MariaDbCpu();
+    cpu.begin();
     double[] c = bothSides(ValidationBenchmark::mysqlClient);
     System.out.printf(
         "mariadb bound with the mysql C client (--quick, to a null sink, both sides at once):"
-            + " %.2f s (%,.0f rows/s)%n",
-        c[0], rows / c[0]);
+            + " %.2f s (%,.0f rows/s, database CPU %.1f s)%n",
+        c[0], rows / c[0], cpu.end(Double.NaN));
     if (!keep) {
       exec(
           MY,
@@ -194,7 +207,7 @@ public final class ValidationBenchmark {
   }
 
   /** A streamed SELECT * reading every column as text: MySQL's nearest COPY ... TO. */
-  static long selectAll(String db) throws Exception {
+  static double[] selectAll(String db) throws Exception {
     try (Connection c = DriverManager.getConnection(MY + db, "root", null);
         Statement st = c.createStatement()) {
       st.setFetchSize(10_000);
@@ -213,12 +226,12 @@ public final class ValidationBenchmark {
           throw new IllegalStateException("read nothing");
         }
       }
-      return n;
+      return new double[] {n, Double.NaN};
     }
   }
 
   /** {@code mysql --quick -e 'SELECT * FROM t' > /dev/null}; returns the rows it printed. */
-  static long mysqlClient(String db) throws Exception {
+  static double[] mysqlClient(String db) throws Exception {
     Process p =
         new ProcessBuilder(
                 "mysql",
@@ -246,14 +259,15 @@ public final class ValidationBenchmark {
     if (p.waitFor() != 0) {
       throw new IllegalStateException("mysql exited with " + p.exitValue());
     }
-    return lines;
+    return new double[] {lines, Double.NaN};
   }
 
   // ---------------------------------------------------------------- measuring
 
   @FunctionalInterface
   interface Side {
-    long read(String db) throws Exception;
+    /** Reads every row of {@code db}: {rows, CPU seconds its server session spent or NaN}. */
+    double[] read(String db) throws Exception;
   }
 
   @FunctionalInterface
@@ -271,52 +285,168 @@ public final class ValidationBenchmark {
         Callable<double[]> c =
             () -> {
               long s = System.nanoTime();
-              long n = side.read(db);
-              return new double[] {seconds(s), n};
+              double[] n = side.read(db);
+              return new double[] {seconds(s), n[0], n[1]};
             };
         f.add(pool.submit(c));
       }
       double[] s = f.get(0).get();
       double[] d = f.get(1).get();
-      return new double[] {seconds(start), s[0], d[0], s[1], d[1]};
+      return new double[] {seconds(start), s[0], d[0], s[1], d[1], s[2] + d[2]};
     } finally {
       pool.shutdown();
     }
   }
 
+  /**
+   * CPU seconds the database servers spend on a step: wall-clock time on a shared machine says as
+   * much about the neighbours as about the work.
+   */
+  interface CpuProbe {
+    /** Called before each step. */
+    void begin() throws Exception;
+
+    /** CPU seconds since {@link #begin}; {@code reported} is what the step measured itself. */
+    double end(double reported) throws Exception;
+
+    /** Watches the validation's own sessions while they are open. */
+    ProgressListener listener();
+  }
+
+  /** PostgreSQL: per backend, the COPY sessions' and the validation sessions' own CPU. */
+  static final class PostgresCpu implements CpuProbe {
+    private volatile double validation = Double.NaN;
+
+    @Override
+    public void begin() {
+      validation = Double.NaN;
+    }
+
+    @Override
+    public double end(double reported) {
+      return Double.isNaN(reported) ? validation : reported;
+    }
+
+    @Override
+    public ProgressListener listener() {
+      return p -> {
+        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", null);
+            Statement st = c.createStatement();
+            ResultSet rs =
+                st.executeQuery(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'switchback'"
+                        + " AND datname IN ('"
+                        + SOURCE
+                        + "', '"
+                        + DESTINATION
+                        + "')")) {
+          double sum = 0;
+          while (rs.next()) {
+            sum += cpuSeconds(rs.getInt(1));
+          }
+          validation = sum;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+    }
+  }
+
+  /**
+   * MariaDB: the whole server's CPU (its connection threads cannot be told apart without
+   * performance_schema), so other clients of the server count too.
+   */
+  static final class MariaDbCpu implements CpuProbe {
+    private final int pid;
+    private double start;
+
+    MariaDbCpu() throws Exception {
+      String file = first(MY, "", "root", "SELECT @@pid_file");
+      pid = Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip());
+    }
+
+    @Override
+    public void begin() throws Exception {
+      start = cpuSeconds(pid);
+    }
+
+    @Override
+    public double end(double reported) throws Exception {
+      return cpuSeconds(pid) - start;
+    }
+
+    @Override
+    public ProgressListener listener() {
+      return ProgressListener.NONE;
+    }
+  }
+
+  /** utime + stime of a process, from /proc. */
+  static double cpuSeconds(int pid) throws Exception {
+    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // Fields 14 and 15 of stat, counted after the command name; clock ticks of 1/100 s.
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+  }
+
   static void measure(
-      String engine, long rows, int parallelism, int rounds, CutoverPlan plan, Bound bound)
+      String engine,
+      long rows,
+      int parallelism,
+      int rounds,
+      CutoverPlan plan,
+      Bound bound,
+      CpuProbe cpu)
       throws Exception {
     DataValidator validator =
         new DataValidator(DataValidator.Options.defaults().withParallelism(parallelism));
     double bestBound = Double.MAX_VALUE;
     double bestValidation = Double.MAX_VALUE;
     List<Double> ratios = new ArrayList<>();
+    List<Double> cpuRatios = new ArrayList<>();
     try (Connections connections = new Connections(new Secrets(Map.of()))) {
       for (int r = 1; r <= rounds; r++) {
+        cpu.begin();
         double[] b = bound.run();
+        double boundCpu = cpu.end(b[5]);
         if ((long) b[3] != rows || (long) b[4] != rows) {
           throw new IllegalStateException("the bound read " + b[3] + " and " + b[4] + " rows");
         }
+        cpu.begin();
         long start = System.nanoTime();
-        ValidationRun run = validator.run(connections, plan, null, null);
+        ValidationRun run = validator.run(connections, plan, null, cpu.listener());
         double v = seconds(start);
+        double validationCpu = cpu.end(Double.NaN);
         TableRun t = run.tables().get(0);
         if (!run.passed() || t.comparison().sourceRows() != rows) {
           throw new IllegalStateException("validation did not compare every row: " + run.report());
         }
         ratios.add(v / b[0]);
+        cpuRatios.add(validationCpu / boundCpu);
         System.out.printf(
-            "%s round %d: bound %.2f s (source %.2f s, destination %.2f s, %,.0f rows/s);"
-                + " validation %.2f s (%,.0f rows/s, %d ranges); ratio %.2f%n",
-            engine, r, b[0], b[1], b[2], rows / b[0], v, rows / v, t.ranges(), v / b[0]);
+            "%s round %d: bound %.2f s (source %.2f s, destination %.2f s, %,.0f rows/s, database"
+                + " CPU %.1f s); validation %.2f s (%,.0f rows/s, %d ranges, database CPU %.1f s);"
+                + " ratio %.2f, CPU ratio %.2f%n",
+            engine,
+            r,
+            b[0],
+            b[1],
+            b[2],
+            rows / b[0],
+            boundCpu,
+            v,
+            rows / v,
+            t.ranges(),
+            validationCpu,
+            v / b[0],
+            validationCpu / boundCpu);
         bestBound = Math.min(bestBound, b[0]);
         bestValidation = Math.min(bestValidation, v);
       }
     }
     System.out.printf(
         "%s result: bound %.2f s (%,.0f rows/s), validation %.2f s (%,.0f rows/s),"
-            + " ratio %.2f (best of %d each; per round %s)%n",
+            + " ratio %.2f (best of %d each; per round %s; database CPU ratio per round %s)%n",
         engine,
         bestBound,
         rows / bestBound,
@@ -324,7 +454,8 @@ public final class ValidationBenchmark {
         rows / bestValidation,
         bestValidation / bestBound,
         rounds,
-        ratios.stream().map(x -> String.format("%.2f", x)).toList());
+        ratios.stream().map(x -> String.format("%.2f", x)).toList(),
+        cpuRatios.stream().map(x -> String.format("%.2f", x)).toList());
   }
 
   static CutoverPlan plan(String engine, String server, String user) {
@@ -348,6 +479,14 @@ public final class ValidationBenchmark {
       return Long.parseLong(first(server, db, user, "SELECT count(*) FROM " + table));
     } catch (SQLException e) {
       return -1;
+    }
+  }
+
+  static String firstOn(Connection c, String sql) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
     }
   }
 
