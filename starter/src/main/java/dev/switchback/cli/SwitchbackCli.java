@@ -50,6 +50,7 @@ import picocli.CommandLine.Spec;
       ServerCommand.class,
       WorkerCommand.class,
       SetupForwardCommand.class,
+      ValidateCommand.class,
       DemoCommand.class,
       BenchCommand.class,
       HelpCommand.class
