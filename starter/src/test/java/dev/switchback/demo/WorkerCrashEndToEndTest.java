@@ -89,8 +89,13 @@ class WorkerCrashEndToEndTest {
             try {
               pending.get(10, TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException stillRunning) {
-              var st = workflow.status();
-              System.out.println("phase " + st.phase() + ": " + timeline(st.timeline()));
+              try {
+                var st = workflow.status();
+                System.out.println("phase " + st.phase() + ": " + timeline(st.timeline()));
+              } catch (RuntimeException queryFailed) {
+                // Progress only: a query can fail while the new worker warms up (it is retried).
+                System.out.println("status query failed: " + queryFailed);
+              }
             }
           }
           CutoverReport report = pending.get(1, TimeUnit.SECONDS);

@@ -182,6 +182,10 @@ public final class SwitchbackWorker implements AutoCloseable {
               CutoverWorkflow.TASK_QUEUE,
               WorkerOptions.newBuilder()
                   .setStickyQueueScheduleToStartTimeout(Duration.ZERO)
+                  // A fresh worker replays the whole history on its first task; in a cold JVM on
+                  // a loaded machine that can pass the SDK's 1 s deadlock alarm, which then fails
+                  // (and retries) the task for nothing.
+                  .setDefaultDeadlockDetectionTimeout(5_000)
                   .build());
       if (!workflowTypes.isEmpty()) {
         worker.registerWorkflowImplementationTypes(workflowTypes.toArray(new Class<?>[0]));
