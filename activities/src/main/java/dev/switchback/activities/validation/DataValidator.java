@@ -137,9 +137,9 @@ public final class DataValidator {
     ValidationDialect dialect = dialect(sourceEngine, destinationEngine);
     long start = System.nanoTime();
     try (SqlValidation validation =
-        new SqlValidation(dialect, options, progress, "sample".equals(spec.mode()))) {
+        new SqlValidation(dialect, options, progress, "sample".equals(spec.mode()), resume)) {
       validation.open(plan.source(), plan.destination(), connections.secrets());
-      validation.plan(spec.tables(), resume);
+      validation.plan(spec.tables());
       validation.run();
       return report(
           validation.results(), validation.notes(), (System.nanoTime() - start) / 1_000_000);

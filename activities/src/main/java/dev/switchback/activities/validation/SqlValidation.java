@@ -57,7 +57,8 @@ final class SqlValidation implements AutoCloseable {
   private Throwable failure;
   private final Object reportLock = new Object();
   private volatile long lastReportNanos = System.nanoTime();
-  private List<TableJob> jobs = List.of();
+  private volatile List<TableJob> jobs;
+  private final ValidationProgress resume;
   private final List<String> notes = new ArrayList<>();
 
   private record Lane(Connection source, Connection destination) {}
@@ -77,11 +78,16 @@ final class SqlValidation implements AutoCloseable {
     void run(Lane lane) throws Exception;
   }
 
+  /**
+   * @param resume the progress of an earlier attempt, or null
+   */
   SqlValidation(
       ValidationDialect dialect,
       DataValidator.Options options,
       ProgressListener listener,
-      boolean sample) {
+      boolean sample,
+      ValidationProgress resume) {
+    this.resume = resume;
     this.dialect = dialect;
     this.options = options;
     this.listener = listener;
@@ -89,6 +95,11 @@ final class SqlValidation implements AutoCloseable {
   }
 
   void open(EndpointSpec sourceEndpoint, EndpointSpec destinationEndpoint, Secrets secrets) {
+    // Reports start at once: opening sessions and reading many tables' catalogs can outlast an
+    // activity's heartbeat timeout.
+    long interval = Math.max(50, options.progressInterval().toMillis());
+    ticker = Executors.newSingleThreadScheduledExecutor(threads("switchback-validation-progress"));
+    ticker.scheduleAtFixedRate(this::tick, interval, interval, TimeUnit.MILLISECONDS);
     int n = options.parallelism();
     source = connect("source", sourceEndpoint, secrets, n);
     destination = connect("destination", destinationEndpoint, secrets, n);
@@ -125,8 +136,8 @@ final class SqlValidation implements AutoCloseable {
 
   // ---------------------------------------------------------------- planning
 
-  /** The tables to compare, described on both sides, with any progress of an earlier attempt. */
-  List<TableJob> plan(List<String> requested, ValidationProgress resume) {
+  /** The tables to compare, described on both sides, with the progress of an earlier attempt. */
+  List<TableJob> plan(List<String> requested) {
     try {
       List<TableRef> refs = requested.isEmpty() ? allTables() : requested(requested);
       List<TableJob> out = new ArrayList<>();
@@ -352,9 +363,6 @@ final class SqlValidation implements AutoCloseable {
   // ---------------------------------------------------------------- running
 
   void run() {
-    long interval = Math.max(50, options.progressInterval().toMillis());
-    ticker = Executors.newSingleThreadScheduledExecutor(threads("switchback-validation-progress"));
-    ticker.scheduleAtFixedRate(this::tick, interval, interval, TimeUnit.MILLISECONDS);
     for (TableJob job : jobs) {
       if (job.finished()) {
         if (job.split()) {
@@ -798,11 +806,16 @@ final class SqlValidation implements AutoCloseable {
   }
 
   List<TableRun> results() {
-    return jobs.stream().map(TableJob::result).toList();
+    return jobs == null ? List.of() : jobs.stream().map(TableJob::result).toList();
   }
 
+  /** Until the tables are planned, the progress resumed from (a heartbeat must not lose it). */
   ValidationProgress progress() {
-    return new ValidationProgress(jobs.stream().map(TableJob::progress).toList());
+    List<TableJob> planned = jobs;
+    if (planned == null) {
+      return resume == null ? new ValidationProgress(List.of()) : resume;
+    }
+    return new ValidationProgress(planned.stream().map(TableJob::progress).toList());
   }
 
   private static long ceilDiv(long a, long b) {

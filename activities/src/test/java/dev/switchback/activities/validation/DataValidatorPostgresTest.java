@@ -255,7 +255,19 @@ class DataValidatorPostgresTest {
     assertEquals(crash, thrown, "the listener's exception comes back unchanged");
     ValidationProgress saved = last.get();
     assertEquals(3, saved.rangesDone());
-    ValidationRun resumed = validate(List.of("public.orders"), "full", SMALL, saved, null);
+    List<ValidationProgress> beats = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ValidationRun resumed =
+        validate(
+            List.of("public.orders"),
+            "full",
+            SMALL.withProgressInterval(Duration.ofMillis(10)),
+            saved,
+            beats::add);
+    // Every heartbeat of the resumed attempt, the first ones included, keeps what was done.
+    assertTrue(beats.size() > 1);
+    assertTrue(
+        beats.stream().allMatch(p -> p.rangesDone() >= 3),
+        beats.stream().map(ValidationProgress::rangesDone).toList().toString());
     ValidationRun fresh = validate(List.of("public.orders"), "full", SMALL, null, null);
     assertEquals(3, resumed.tables().get(0).resumedRanges());
     TableComparison a = resumed.report().tables().get(0);
