@@ -62,4 +62,29 @@ public interface DemoLab {
   default String unit() {
     return "rows";
   }
+
+  /**
+   * Waits until the forward instance runs in its incremental stage with latency under a second, two
+   * minutes at most: the demo starts the cutover only from a caught-up instance.
+   */
+  static dev.switchback.messages.values.InstanceState awaitCaughtUp(
+      dev.switchback.activities.spi.MigrationProvider provider,
+      dev.switchback.activities.spi.MigrationContext ctx)
+      throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 120_000;
+    var forward = dev.switchback.messages.values.Direction.FORWARD;
+    dev.switchback.messages.values.InstanceState state = provider.describe(ctx, forward);
+    while (!(state.running()
+        && state.incremental()
+        && state.latencyMs() != null
+        && state.latencyMs() < 1000)) {
+      if ("FAILED".equals(state.status()) || System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException(
+            "the forward instance did not catch up in 2 minutes: " + state);
+      }
+      Thread.sleep(200);
+      state = provider.describe(ctx, forward);
+    }
+    return state;
+  }
 }

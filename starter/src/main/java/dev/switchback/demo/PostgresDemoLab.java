@@ -4,7 +4,6 @@ import dev.switchback.activities.postgres.PostgresMigrationSetup;
 import dev.switchback.activities.postgres.PostgresProvider;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.support.Connections;
-import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
@@ -239,19 +238,7 @@ public final class PostgresDemoLab implements DemoLab {
         "forward instance: " + PostgresMigrationSetup.createForward(connections, plan));
     PostgresProvider provider = new PostgresProvider();
     MigrationContext ctx = new MigrationContext(plan.workflowId(), plan, connections);
-    long deadline = System.currentTimeMillis() + 120_000;
-    InstanceState state = provider.describe(ctx, Direction.FORWARD);
-    while (!(state.running()
-        && state.incremental()
-        && state.latencyMs() != null
-        && state.latencyMs() < 1000)) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new IllegalStateException(
-            "the forward instance did not catch up in 2 minutes: " + state);
-      }
-      Thread.sleep(200);
-      state = provider.describe(ctx, Direction.FORWARD);
-    }
+    InstanceState state = DemoLab.awaitCaughtUp(provider, ctx);
     progress.println(
         "forward instance "
             + state.instance()

@@ -449,10 +449,7 @@ public final class MySqlValidationDialect implements ValidationDialect {
       w.bind(ps, 1);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          List<String> key = new ArrayList<>(n);
-          for (int i = 1; i <= n; i++) {
-            key.add(rs.getString(i));
-          }
+          List<String> key = KeyRange.keyOf(rs, n);
           sink.accept(key, rs.getString(n + 1));
         }
       }
@@ -483,10 +480,7 @@ public final class MySqlValidationDialect implements ValidationDialect {
         ps.setLong(i, step);
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
-            next = new ArrayList<>(n);
-            for (int k = 1; k <= n; k++) {
-              next.add(rs.getString(k));
-            }
+            next = KeyRange.keyOf(rs, n);
           }
         }
       }

@@ -418,10 +418,7 @@ public final class PostgresValidationDialect implements ValidationDialect {
       w.bind(ps, 1);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          List<String> key = new ArrayList<>(n);
-          for (int i = 1; i <= n; i++) {
-            key.add(rs.getString(i));
-          }
+          List<String> key = KeyRange.keyOf(rs, n);
           sink.accept(key, rs.getString(n + 1));
         }
       }
@@ -452,10 +449,7 @@ public final class PostgresValidationDialect implements ValidationDialect {
         ps.setLong(i, step);
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
-            next = new ArrayList<>(n);
-            for (int k = 1; k <= n; k++) {
-              next.add(rs.getString(k));
-            }
+            next = KeyRange.keyOf(rs, n);
           }
         }
       }

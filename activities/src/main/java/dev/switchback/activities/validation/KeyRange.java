@@ -1,5 +1,8 @@
 package dev.switchback.activities.validation;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,5 +24,14 @@ public record KeyRange(List<String> lower, List<String> upper) {
         + ", "
         + (upper == null ? "+inf" : String.join(",", upper))
         + ")";
+  }
+
+  /** The key in the first {@code columns} columns of the current row, as text. */
+  public static List<String> keyOf(ResultSet rs, int columns) throws SQLException {
+    List<String> key = new ArrayList<>(columns);
+    for (int i = 1; i <= columns; i++) {
+      key.add(rs.getString(i));
+    }
+    return key;
   }
 }
