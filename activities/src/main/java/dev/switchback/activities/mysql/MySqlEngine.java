@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -116,15 +117,25 @@ public class MySqlEngine implements DatabaseEngine {
         programs.put(Sql.number(r, "PROCESSLIST_ID"), Sql.text(r, "ATTR_VALUE"));
       }
     }
-    List<Map<String, Object>> rows =
-        Sql.rows(
-            c,
-            "SELECT p.ID, p.USER, p.HOST, p.DB, p.COMMAND, p.TIME, p.STATE,"
-                + " LEFT(p.INFO, 200) AS INFO, t.trx_id, t.trx_state, t.trx_started,"
-                + " t.trx_rows_modified, t.trx_lock_structs"
-                + " FROM "
-                + d.processlist(performanceSchema)
-                + " p LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID");
+    List<Map<String, Object>> rows;
+    String server = Sql.one(c, "SELECT CONCAT(@@hostname, ':', @@port)");
+    synchronized (TrxCache.lock(server)) {
+      TrxCache.awaitFresh(server);
+      try {
+        rows =
+            Sql.rows(
+                c,
+                "SELECT p.ID, p.USER, p.HOST, p.DB, p.COMMAND, p.TIME, p.STATE,"
+                    + " LEFT(p.INFO, 200) AS INFO, t.trx_id, t.trx_state, t.trx_started,"
+                    + " t.trx_rows_modified, t.trx_lock_structs"
+                    + " FROM "
+                    + d.processlist(performanceSchema)
+                    + " p LEFT JOIN information_schema.INNODB_TRX t"
+                    + " ON t.trx_mysql_thread_id = p.ID");
+      } finally {
+        TrxCache.read(server);
+      }
+    }
     String migration = ctx.migrationAccount();
     String admin = ctx.endpoint().user();
     List<String> appAccounts = applicationAccounts(ctx);
@@ -454,6 +465,48 @@ public class MySqlEngine implements DatabaseEngine {
   private static List<String> applicationAccounts(EngineContext ctx) {
     List<String> a = ctx.endpoint().applicationAccounts();
     return a == null ? List.of() : a;
+  }
+
+  /**
+   * InnoDB serves INNODB_TRX from a cache it refreshes only when the table was not read for 0.1 s
+   * (trx_i_s cache, MySQL and MariaDB alike), and every read restarts that clock: listings less
+   * than 0.1 s apart, such as the fence's followed by the session check, or a poll every 50 ms,
+   * would keep seeing the transactions of the first one and miss a writer that began since.
+   * Measured on MariaDB 10.11: a transaction opened during 2 s of reads every 20 ms never showed.
+   * So this worker spaces its reads of one server by more than that (a tool outside Switchback
+   * polling INNODB_TRX faster than every 0.1 s would defeat it; none should).
+   */
+  static final class TrxCache {
+    static final long SPACING_MS = 120;
+    private static final Map<String, Object> LOCKS = new ConcurrentHashMap<>();
+    private static final Map<String, Long> LAST_READ = new ConcurrentHashMap<>();
+
+    private TrxCache() {}
+
+    static Object lock(String server) {
+      return LOCKS.computeIfAbsent(server, k -> new Object());
+    }
+
+    /** Waits until this worker's last read of {@code server} is more than the spacing ago. */
+    static void awaitFresh(String server) {
+      Long last = LAST_READ.get(server);
+      if (last == null) {
+        return;
+      }
+      long waitMs = SPACING_MS - (System.nanoTime() - last) / 1_000_000;
+      if (waitMs > 0) {
+        try {
+          Thread.sleep(waitMs);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while listing sessions", e);
+        }
+      }
+    }
+
+    static void read(String server) {
+      LAST_READ.put(server, System.nanoTime());
+    }
   }
 
   private static Connection open(EngineContext ctx) throws SQLException {

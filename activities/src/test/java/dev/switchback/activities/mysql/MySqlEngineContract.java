@@ -74,6 +74,21 @@ abstract class MySqlEngineContract {
   }
 
   @Test
+  void aWriterThatBeganSinceTheLastListingIsSeenByTheNextOneAtOnce() throws Exception {
+    // INNODB_TRX is a cache InnoDB refreshes only after 0.1 s without a read: back-to-back
+    // listings (the fence's, then the session check's) must still see a new writer.
+    assertEquals(List.of(), engine.listSessions(source).writers());
+    try (Connection writer = lab().app(Side.SOURCE)) {
+      writer.setAutoCommit(false);
+      exec(writer, "INSERT INTO " + DB + ".t VALUES (3, 'just begun')");
+
+      assertEquals(Set.of(id(writer)), ids(engine.listSessions(source).writers()));
+      writer.rollback();
+      assertEquals(List.of(), engine.listSessions(source).writers(), "and its end at once too");
+    }
+  }
+
+  @Test
   void sessionsShowAMidTransactionWriterButNotAnIdleReaderNorTheMigrationAccount()
       throws Exception {
     try (Connection writer = lab().app(Side.SOURCE);
