@@ -70,19 +70,24 @@ class RedisEndToEndTest {
         "awaitDrained",
         "pauseInstance",
         "syncSequences",
-        "unfenceSourceForReverse",
         "startReverseIncremental",
         "pointApplication",
         "resumeApplication",
         "runTests",
         "terminateReverseInstance",
         "terminateForwardInstance");
-    long fenced = step(r, "fenceWrites").endedAtMillis();
-    long lifted = step(r, "unfenceSourceForReverse").startedAtMillis();
+    // The old source is attached as the reverse instance's read-only replica while still paused,
+    // and only then is the pause lifted (inside startReverseIncremental): no moment in which a
+    // client could write to it.
     assertTrue(
-        lifted - fenced > FENCE_PERIOD_MS,
-        "the source stayed fenced " + (lifted - fenced) + " ms, longer than one period");
-    lab.assertSourceStill(fenced, lifted);
+        r.timeline().stream().noneMatch(e -> e.step().equals("unfenceSourceForReverse")),
+        "no separate unfence before the reverse instance: " + r.timeline());
+    long fenced = step(r, "fenceWrites").endedAtMillis();
+    long attaching = step(r, "startReverseIncremental").startedAtMillis();
+    assertTrue(
+        attaching - fenced > FENCE_PERIOD_MS,
+        "the source stayed fenced " + (attaching - fenced) + " ms, longer than one period");
+    lab.assertSourceStill(fenced, attaching);
   }
 
   @Test

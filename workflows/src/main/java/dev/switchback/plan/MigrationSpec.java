@@ -36,18 +36,18 @@ public record MigrationSpec(
   /**
    * Whether the reverse instance can write into the source while the application fence is up.
    * Native replication can (PostgreSQL apply workers ignore a read-only default; MySQL/MariaDB
-   * replication threads ignore read_only; a Redis replica applies its master's stream), so the
-   * fence stays up and a stray client cannot write to the old source. DTS writes as an ordinary
-   * account, so the seed lifts the source's restriction before starting it. Redis is lifted too: a
-   * CLIENT PAUSE on the old source holds back the reverse stream, and REPLICAOF makes the old
-   * source a read-only replica, which fences it by itself. Option {@code reverseWritesThroughFence}
-   * overrides.
+   * replication threads ignore read_only), so the fence stays up and a stray client cannot write to
+   * the old source. Redis too, in its own way: REPLICAOF is sent while the CLIENT PAUSE holds and
+   * turns the old source into a read-only replica, a fence by itself, after which the provider
+   * lifts the pause (which would hold back the reverse stream). DTS writes as an ordinary account,
+   * so the seed lifts the source's restriction before starting it. Option {@code
+   * reverseWritesThroughFence} overrides.
    */
   public boolean reverseWritesThroughFence() {
     String value = option("reverseWritesThroughFence", null);
     if (value != null) {
       return Boolean.parseBoolean(value);
     }
-    return !"dts".equals(provider) && !"redis".equals(provider);
+    return !"dts".equals(provider);
   }
 }

@@ -28,6 +28,7 @@ import dev.switchback.plan.Durations;
 import dev.switchback.plan.GateSpec;
 import dev.switchback.plan.GatesSpec;
 import dev.switchback.plan.InvalidPlanException;
+import dev.switchback.plan.MigrationSpec;
 import dev.switchback.plan.PlanValidator;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
@@ -61,6 +62,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   public static final SearchAttributeKey<String> OUTCOME =
       SearchAttributeKey.forKeyword("SwitchbackOutcome");
   private static final String SYSTEM = "switchback";
+
+  /** Workflow version change: Redis attaches the reverse instance before its fence is lifted. */
+  static final String REDIS_REVERSE_UNDER_FENCE = "redis-reverse-under-fence";
+
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
 
   private CutoverPlan plan;
@@ -218,9 +223,22 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         r -> r.synced() + " synced" + detail(r.detail()));
   }
 
+  /**
+   * The plan's choice, except for Redis cutovers started before Redis attached the reverse instance
+   * under the fence (workflow version 1): they replay the old order, unfence first.
+   */
+  private boolean reverseWritesThroughFence() {
+    MigrationSpec m = plan.migration();
+    if ("redis".equals(m.provider()) && m.option("reverseWritesThroughFence", null) == null) {
+      return Workflow.getVersion(REDIS_REVERSE_UNDER_FENCE, Workflow.DEFAULT_VERSION, 1)
+          != Workflow.DEFAULT_VERSION;
+    }
+    return m.reverseWritesThroughFence();
+  }
+
   private void startReverse() {
     enter(Phase.STARTING_REVERSE);
-    if (!plan.migration().reverseWritesThroughFence()) {
+    if (!reverseWritesThroughFence()) {
       // The seed: lift the source's write restriction so the reverse instance can write. The
       // application stays quiesced by the router, so nothing else writes meanwhile.
       step(

@@ -15,6 +15,7 @@ import dev.switchback.messages.values.Phase;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.GatesSpec;
+import dev.switchback.plan.MigrationSpec;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
@@ -130,6 +131,36 @@ class CutoverWorkflowTest {
     assertEquals(3, report.approvals().size(), "one AUTO decision per gate");
     assertTrue(report.timeline().stream().allMatch(e -> !e.outcome().equals("RUNNING")));
     assertTrue(report.timeline().stream().anyMatch(e -> e.step().equals("soak")));
+  }
+
+  /**
+   * Redis attaches the old source as the reverse instance's replica while the fence holds (the
+   * provider lifts the pause then), so there is no separate unfence step; a Redis cutover started
+   * before this order (history redis-cutover-unfence-first.json) replays its old order.
+   */
+  @Test
+  void redisCutoverAttachesTheReverseInstanceWithoutLiftingTheFenceFirst() {
+    CutoverPlan p = TestPlans.auto();
+    CutoverPlan redis =
+        new CutoverPlan(
+            p.name(),
+            new MigrationSpec("redis", "sb_fwd", null, null),
+            p.source(),
+            p.destination(),
+            p.migrationAccount(),
+            p.router(),
+            p.thresholds(),
+            p.gates(),
+            p.approvers(),
+            p.tests(),
+            null,
+            p.soak());
+
+    CutoverReport report = run(redis);
+
+    assertEquals(Outcome.COMPLETED, report.outcome(), report.toString());
+    assertEquals(
+        FORWARD.stream().filter(m -> !m.equals("validateData")).toList(), fake.mutations());
   }
 
   static Stream<Arguments> failuresBeforeTheSwitch() {

@@ -1,11 +1,14 @@
 package dev.switchback.activities.redis;
 
 import dev.switchback.activities.FailureTypes;
+import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.spi.MigrationProvider;
 import dev.switchback.messages.values.Direction;
+import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.PreflightCheck;
+import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.MigrationSpec;
 import io.temporal.failure.ApplicationFailure;
@@ -364,6 +367,9 @@ public final class RedisProvider implements MigrationProvider {
     if (src.replica()) {
       if (attached(reverse, src, dst)) {
         log.info("{}: {} already replicates from {}", reverse.instance(), source, destination);
+        if (engine != null && engine.fenceOn(source.address()) != null) {
+          liftSourceFence(ctx); // a retry after REPLICAOF succeeded and the lift did not
+        }
         return;
       }
       throw ApplicationFailure.newNonRetryableFailure(
@@ -412,6 +418,23 @@ public final class RedisProvider implements MigrationProvider {
         source,
         reverse.writerAddressForReplica(),
         continuation);
+    liftSourceFence(ctx);
+  }
+
+  /**
+   * The old source is a read-only replica now, which refuses client writes by itself, so the
+   * application fence (CLIENT PAUSE WRITE, which also holds back what the new master streams) is
+   * lifted: REPLICAOF was sent while the pause held, so no client could write in between. Writes
+   * the pause held are refused as the engine's unfence does (or fail with READONLY).
+   */
+  private void liftSourceFence(MigrationContext ctx) {
+    if (engine == null) {
+      return;
+    }
+    FenceResult lifted =
+        engine.unfenceWrites(
+            new EngineContext(ctx.cutoverId(), ctx.plan(), Side.SOURCE, ctx.connections()));
+    log.info("{}: {}", ctx.plan().migration().reverseInstance(), lifted.detail());
   }
 
   /**

@@ -344,4 +344,52 @@ class RedisProviderTest {
     assertNull(source.get(prefix + "late"));
     assertNotNull(provider.describe(ctx, Direction.REVERSE).position());
   }
+
+  /**
+   * With the engine that holds the fence, creating the reverse instance attaches the old source
+   * while the pause still holds, then lifts the pause itself: there is no moment in which the old
+   * source is both a master and unfenced, so a stray write there never lands.
+   */
+  @Test
+  void theReverseInstanceIsAttachedUnderTheFenceAndThenLiftsIt() throws Exception {
+    EngineContext sourceSide = RedisLab.engineContext(plan, Side.SOURCE);
+    RedisLab.attachForward();
+    RedisEngine engine = engine();
+    RedisProvider withEngine = new RedisProvider(engine);
+    engine.fenceWrites(sourceSide);
+    Jedis stray = client(SOURCE_PORT, "stray");
+    CompletableFuture<String> held =
+        CompletableFuture.supplyAsync(() -> stray.set(prefix + "held", "1"));
+    withEngine.pause(ctx, Direction.FORWARD);
+
+    withEngine.createReverseIncremental(ctx);
+
+    assertNull(engine.fenceOn(RedisEngine.endpoint(sourceSide).address()), "pause lifted");
+    ExecutionException refused =
+        assertThrows(ExecutionException.class, () -> held.get(5, TimeUnit.SECONDS));
+    assertNotNull(refused.getCause(), "the held write was refused, never acknowledged");
+    JedisDataException readOnly =
+        assertThrows(
+            JedisDataException.class,
+            () -> client(SOURCE_PORT, "later").set(prefix + "later", "1"));
+    assertTrue(readOnly.getMessage().startsWith("READONLY"), readOnly.getMessage());
+    client(DESTINATION_PORT, "app").set(prefix + "on-destination", "1");
+    RedisLab.await(
+        "the reverse instance to run",
+        Duration.ofSeconds(10),
+        () -> withEngine.describe(ctx, Direction.REVERSE).running());
+    String target = withEngine.writerPosition(ctx, Direction.REVERSE);
+    RedisLab.await(
+        "the reverse drain",
+        Duration.ofSeconds(5),
+        () -> withEngine.drained(ctx, Direction.REVERSE, target));
+    Jedis source = client(SOURCE_PORT, "check");
+    assertEquals("1", source.get(prefix + "on-destination"));
+    assertNull(source.get(prefix + "held"));
+    assertNull(source.get(prefix + "later"));
+
+    // A retry of the same step finds the reverse instance and changes nothing.
+    withEngine.createReverseIncremental(ctx);
+    assertTrue(withEngine.describe(ctx, Direction.REVERSE).running());
+  }
 }
