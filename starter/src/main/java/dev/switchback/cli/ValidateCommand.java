@@ -229,9 +229,6 @@ public final class ValidateCommand implements Callable<Integer> {
                 + String.join(", ", shown)
                 + (more > shown.size() ? String.format(" (%,d in all)", more) : ""));
       }
-      for (String note : t.notes()) {
-        out.println(t.table() + ": note: " + note);
-      }
     }
     out.println((run.passed() ? "IDENTICAL " : "DIFFERENT ") + run.report().detail());
   }

@@ -20,6 +20,7 @@ import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.CutoverReport;
 import dev.switchback.messages.values.Outcome;
 import dev.switchback.messages.values.Side;
+import dev.switchback.messages.values.TestResult;
 import dev.switchback.messages.values.TimelineEntry;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.Durations;
@@ -82,6 +83,8 @@ class DtsCutoverEndToEndTest {
       Set.of(
           "DescribeDtsJobDetail",
           "DescribeDtsJobs",
+          "DescribeDataCheckTableDetails",
+          "DescribeDataCheckTableDiffDetails",
           "CreateReverseDtsJob",
           "StopDtsJob",
           "DeleteDtsJob");
@@ -205,6 +208,7 @@ class DtsCutoverEndToEndTest {
 
   @Test
   void dtsCutoverEndsCompletedWithTheFenceLiftedBeforeTheReverseWriterStarts() throws Exception {
+    dts.fullDataCheck(DB, "orders", 3, 0);
     CutoverPlan plan = plan("sbdts-cutover", false);
 
     CutoverReport report = run(plan);
@@ -234,6 +238,9 @@ class DtsCutoverEndToEndTest {
         "revokeMigrationAccount");
     assertFenceAndDrainOnTheRealSource(report);
     assertTrue(report.tests().passed(), report.tests().toString());
+    assertEquals(
+        "DTS data verification of job " + dts.forwardJobId() + ": 1 tables consistent",
+        result(report, "dts-data-verification").detail());
     assertTrue(report.validation().passed(), report.validation().detail());
 
     List<Call> calls = dts.calls();
@@ -283,12 +290,19 @@ class DtsCutoverEndToEndTest {
   @Test
   void failedSmokeTestRollsBackWithTheReverseInstanceAndNeverResumesTheForwardOne()
       throws Exception {
+    // DTS's own data verification found two inconsistent rows as well.
+    dts.fullDataCheck(DB, "orders", 3, 2);
     CutoverPlan plan = plan("sbdts-rollback", true);
 
     CutoverReport report = run(plan);
 
     assertEquals(Outcome.ROLLED_BACK, report.outcome(), report.reason() + "\n" + steps(report));
     assertTrue(report.reason().contains("orders-have-currency"), report.reason());
+    TestResult dtsCheck = result(report, "dts-data-verification");
+    assertFalse(dtsCheck.passed());
+    assertEquals(
+        "full check of " + DB + ".orders: 2 inconsistent rows", dtsCheck.detail(), "DTS's count");
+    assertTrue(report.reason().contains("2 inconsistent rows"), report.reason());
     assertEquals("switchback", report.requestedBy());
     assertEquals(Side.SOURCE, report.applicationTarget());
     assertFalse(report.tests().passed());
@@ -338,7 +352,13 @@ class DtsCutoverEndToEndTest {
                         && "Synchronizing".equals(c.reverseStatus())),
         "the reverse instance was watched while the destination was fenced");
     assertForwardNeverResumed(
-        calls, Set.of("DescribeDtsJobDetail", "DescribeDtsJobs", "CreateReverseDtsJob"));
+        calls,
+        Set.of(
+            "DescribeDtsJobDetail",
+            "DescribeDtsJobs",
+            "DescribeDataCheckTableDetails",
+            "DescribeDataCheckTableDiffDetails",
+            "CreateReverseDtsJob"));
     assertEquals("Suspending", dts.forwardStatus(), "the forward task is left paused");
     assertEquals("released", dts.reverseStatus());
     assertEveryRequestDocumentedAndSigned();
@@ -448,6 +468,10 @@ class DtsCutoverEndToEndTest {
               "destination",
               "10s"));
     }
+    // DTS's own data verification of the forward job, read after the switch.
+    tests.add(
+        new TestSpec(
+            "dts-data-verification", "dts-data-check", null, null, null, null, null, "30s"));
     GateSpec auto = new GateSpec("auto", null, null);
     return new CutoverPlan(
             name,
@@ -477,6 +501,13 @@ class DtsCutoverEndToEndTest {
   }
 
   // ---------------------------------------------------------------- assertions
+
+  private static TestResult result(CutoverReport report, String test) {
+    return report.tests().results().stream()
+        .filter(r -> r.name().equals(test))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(test + " not in " + report.tests()));
+  }
 
   /**
    * The real source was read-only while the forward instance drained: the simulated DTS reported

@@ -62,7 +62,7 @@ public final class Wiring {
         new MigrationActivitiesImpl(registry, connections),
         new DatabaseActivitiesImpl(registry, connections),
         new RouterActivitiesImpl(registry),
-        new VerificationActivitiesImpl(connections));
+        new VerificationActivitiesImpl(registry, connections));
   }
 
   /**

@@ -73,7 +73,7 @@ public final class PlanValidator {
     router(plan.router(), out);
     thresholds(plan.thresholds(), out);
     gates(plan, out);
-    tests(plan.tests(), out);
+    tests(plan.tests(), plan.migration() == null ? null : plan.migration().provider(), out);
     if (plan.validation() != null) {
       String mode = plan.validation().mode();
       if (mode != null && !Set.of("full", "sample").contains(mode)) {
@@ -251,7 +251,7 @@ public final class PlanValidator {
     }
   }
 
-  private static void tests(List<TestSpec> tests, List<PlanProblem> out) {
+  private static void tests(List<TestSpec> tests, String provider, List<PlanProblem> out) {
     Set<String> names = new HashSet<>();
     for (int i = 0; i < tests.size(); i++) {
       TestSpec t = tests.get(i);
@@ -270,10 +270,21 @@ public final class PlanValidator {
               new PlanProblem(
                   f + ".url", "missing or not an http(s) URL", "write http://host:port/path"));
         }
+      } else if (TestSpec.DTS_DATA_CHECK.equals(t.type())) {
+        if (!"dts".equals(provider)) {
+          out.add(
+              new PlanProblem(
+                  f + ".type",
+                  "dts-data-check reads DTS's own data verification, and migration.provider is "
+                      + provider,
+                  "use it only with migration.provider: dts; compare the data with validation:"));
+        }
       } else {
         out.add(
             new PlanProblem(
-                f + ".type", "'" + t.type() + "' is not a test type", "use sql or http"));
+                f + ".type",
+                "'" + t.type() + "' is not a test type",
+                "use sql, http or dts-data-check"));
       }
       if (!Set.of("source", "destination").contains(t.target())) {
         out.add(

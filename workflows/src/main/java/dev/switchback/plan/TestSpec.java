@@ -8,7 +8,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * cutover back by itself.
  *
  * @param name shown in the timeline and the report
- * @param type {@code sql} or {@code http}
+ * @param type {@code sql}, {@code http}, or {@code dts-data-check}: the result of the data
+ *     verification DTS ran on the forward job (only with {@code migration.provider: dts}; passes
+ *     when every checked table is consistent and a full check has finished)
  * @param sql the statement; the test passes when it runs and, if {@code expect} is set, the first
  *     column of the first row renders as {@code expect}
  * @param url for {@code http}: the URL to GET; passes on {@code expectStatus} (default 200)
@@ -28,6 +30,9 @@ public record TestSpec(
     Integer expectStatus,
     String target,
     String timeout) {
+
+  /** The test type that reads DTS's own data verification of the forward job. */
+  public static final String DTS_DATA_CHECK = "dts-data-check";
 
   public TestSpec withDefaults() {
     return new TestSpec(

@@ -140,4 +140,39 @@ class PlanValidatorTest {
     assertEquals(
         false, new MigrationSpec("dts", "dtsjob1", null, null).reverseWritesThroughFence());
   }
+
+  @Test
+  void dtsDataCheckTestIsAcceptedOnlyForADtsMigration() {
+    TestSpec check =
+        new TestSpec("dts check", "dts-data-check", null, null, null, null, null, null);
+    CutoverPlan p = minimal();
+    CutoverPlan onPostgres = withTests(p, p.migration(), List.of(check));
+    CutoverPlan onDts =
+        withTests(
+            p,
+            new MigrationSpec("dts", "dtsjob1", null, java.util.Map.of("regionId", "cn-hangzhou")),
+            List.of(check));
+
+    List<PlanProblem> problems = PlanValidator.problems(onPostgres.withDefaults());
+    assertEquals(1, problems.size(), problems.toString());
+    assertEquals("tests[0].type", problems.get(0).field());
+    assertTrue(problems.get(0).problem().contains("migration.provider is postgres"));
+    assertEquals(List.of(), PlanValidator.problems(onDts.withDefaults()));
+  }
+
+  private static CutoverPlan withTests(CutoverPlan p, MigrationSpec m, List<TestSpec> tests) {
+    return new CutoverPlan(
+        p.name(),
+        m,
+        p.source(),
+        p.destination(),
+        p.migrationAccount(),
+        null,
+        null,
+        null,
+        p.approvers(),
+        tests,
+        null,
+        null);
+  }
 }

@@ -8,6 +8,9 @@ import dev.switchback.activities.spi.MigrationProvider;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.PreflightCheck;
+import dev.switchback.messages.values.ValidationReport;
+import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.TestSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Clock;
 import java.time.Duration;
@@ -323,6 +326,33 @@ public final class DtsProvider implements MigrationProvider {
           new PreflightCheck(
               "dts reverse instance", false, e.toFailure(o.regionId()).getOriginalMessage()));
     }
+    if (hasDataCheckTest(ctx.plan())) {
+      try {
+        List<Integer> types = new DtsDataCheck(clients, clock).configuredChecks(ctx);
+        checks.add(
+            new PreflightCheck(
+                "dts data verification",
+                !types.isEmpty(),
+                types.isEmpty()
+                    ? "the plan has a dts-data-check test but job "
+                        + o.jobId()
+                        + " has no data verification configured (MigrationMode.FullDataCheck and"
+                        + " IncDataCheck are false): configure it on the job in DTS, or remove"
+                        + " the test"
+                    : "configured on job "
+                        + o.jobId()
+                        + ": "
+                        + String.join(
+                            " and ",
+                            types.stream()
+                                .map(t -> t == DtsDataCheck.FULL ? "full" : "incremental")
+                                .toList())
+                        + " data verification; read by the dts-data-check test after the"
+                        + " switch"));
+      } catch (ApplicationFailure e) {
+        checks.add(new PreflightCheck("dts data verification", false, e.getOriginalMessage()));
+      }
+    }
     checks.add(
         new PreflightCheck(
             "dts write permissions",
@@ -331,6 +361,17 @@ public final class DtsProvider implements MigrationProvider {
                 + " and DeleteDtsJob cannot be tried without side effects; docs/dts.md lists the"
                 + " RAM actions to grant"));
     return checks;
+  }
+
+  /** DTS's own data verification of the forward job, as a validation report. */
+  @Override
+  public ValidationReport dataCheck(MigrationContext ctx, List<String> tables) {
+    return new DtsDataCheck(clients, clock).report(ctx, tables);
+  }
+
+  private static boolean hasDataCheckTest(CutoverPlan plan) {
+    return plan.tests() != null
+        && plan.tests().stream().anyMatch(t -> TestSpec.DTS_DATA_CHECK.equals(t.type()));
   }
 
   private InstanceState state(DtsApi api, String job, String dtsInstanceId, boolean reverse) {

@@ -15,6 +15,7 @@ import dev.switchback.activities.spi.MigrationProvider;
 import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.spi.TrafficRouter;
 import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.validation.DataValidator;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.InstanceState;
@@ -30,6 +31,7 @@ import dev.switchback.plan.PlanValidator;
 import dev.switchback.plan.Thresholds;
 import io.temporal.activity.Activity;
 import io.temporal.client.ActivityCompletionException;
+import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,6 +125,12 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
                       + "); a leftover would be taken for this cutover's rollback path."
                       + " Terminate it, or set migration.reverseInstance to another name.");
         });
+    if (plan.validation() != null) {
+      one(
+          checks,
+          "data validation can run",
+          () -> new PreflightCheck("", true, new DataValidator().preflight(connections, plan)));
+    }
     one(
         checks,
         "router state reachable",
@@ -166,7 +174,11 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
   }
 
   private static String message(Throwable e) {
-    StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
+    StringBuilder b =
+        new StringBuilder(
+            e instanceof ApplicationFailure a
+                ? String.valueOf(a.getOriginalMessage())
+                : String.valueOf(e.getMessage()));
     for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
       if (c.getMessage() != null && !b.toString().contains(c.getMessage())) {
         b.append(" (").append(c.getMessage()).append(')');

@@ -1,7 +1,11 @@
 package dev.switchback.activities.impl;
 
 import dev.switchback.activities.VerificationActivities;
+import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.validation.DataValidator;
+import dev.switchback.activities.validation.ValidationProgress;
 import dev.switchback.messages.values.Side;
 import dev.switchback.messages.values.TestReport;
 import dev.switchback.messages.values.TestResult;
@@ -11,6 +15,7 @@ import dev.switchback.plan.Durations;
 import dev.switchback.plan.TestSpec;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,31 +31,39 @@ import java.util.List;
 
 /**
  * The post-switch checks: the plan's smoke tests and data validation. A failing test is a result,
- * never an exception, because the workflow decides on the rollback from the report.
+ * never an exception, because the workflow decides on the rollback from the report. The exception
+ * is a transient failure (an endpoint or API that did not answer, DTS throttling): it is thrown so
+ * Temporal retries, rather than rolling a good cutover back.
  */
 public final class VerificationActivitiesImpl implements VerificationActivities {
   private static final int MAX_TEXT = 300;
-  private static final long HEARTBEAT_EVERY_MS = 1000;
 
+  private final Registry registry;
   private final Connections connections;
   private final HttpClient http;
   private final DataValidator validator;
   private final WaitClock clock;
 
-  public VerificationActivitiesImpl(Connections connections) {
+  public VerificationActivitiesImpl(Registry registry, Connections connections) {
     this(
+        registry,
         connections,
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build(),
-        new RowByRowValidator(),
+        new DataValidator(),
         WaitClock.SYSTEM);
   }
 
   public VerificationActivitiesImpl(
-      Connections connections, HttpClient http, DataValidator validator, WaitClock clock) {
+      Registry registry,
+      Connections connections,
+      HttpClient http,
+      DataValidator validator,
+      WaitClock clock) {
+    this.registry = registry;
     this.connections = connections;
     this.http = http;
     this.validator = validator;
@@ -65,17 +78,27 @@ public final class VerificationActivitiesImpl implements VerificationActivities 
     for (TestSpec raw : tests) {
       TestSpec t = raw.withDefaults();
       context.heartbeat("running smoke test " + t.name());
-      results.add(run(plan, t));
+      results.add(run(cutoverId, plan, t));
     }
     return new TestReport(results.stream().allMatch(TestResult::passed), List.copyOf(results));
   }
 
-  private TestResult run(CutoverPlan plan, TestSpec t) {
+  private TestResult run(String cutoverId, CutoverPlan plan, TestSpec t) {
     long start = clock.millis();
     Result r;
     try {
       Duration timeout = Durations.parse(t.timeout());
-      r = "http".equals(t.type()) ? http(t, timeout) : sql(plan, t, timeout);
+      r =
+          switch (t.type()) {
+            case "http" -> http(t, timeout);
+            case TestSpec.DTS_DATA_CHECK -> dataCheck(cutoverId, plan);
+            default -> sql(plan, t, timeout);
+          };
+    } catch (ApplicationFailure e) {
+      if (!e.isNonRetryable()) {
+        throw e; // throttled or unreachable: Temporal retries the tests
+      }
+      r = new Result(false, e.getOriginalMessage());
     } catch (SQLException e) {
       r =
           new Result(
@@ -139,6 +162,15 @@ public final class VerificationActivitiesImpl implements VerificationActivities 
     }
   }
 
+  /** The migration service's own verification (DTS data verification of the forward job). */
+  private Result dataCheck(String cutoverId, CutoverPlan plan) {
+    ValidationReport report =
+        registry
+            .provider(plan.migration().provider())
+            .dataCheck(new MigrationContext(cutoverId, plan, connections), List.of());
+    return new Result(report.passed(), report.detail());
+  }
+
   private Result http(TestSpec t, Duration timeout) throws IOException, InterruptedException {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(t.url())).timeout(timeout).GET().build();
@@ -172,20 +204,15 @@ public final class VerificationActivitiesImpl implements VerificationActivities 
             + (t.expect() == null ? "" : ", body contains '" + t.expect() + "'"));
   }
 
+  /**
+   * Hashes key ranges on both sides (see {@link DataValidator}); its progress is the heartbeat
+   * detail, so a retry after a worker restart skips the ranges already compared.
+   */
   @Override
   public ValidationReport validateData(String cutoverId, CutoverPlan plan) {
     ActivityExecutionContext context = Activity.getExecutionContext();
-    long[] lastBeat = {Long.MIN_VALUE};
-    return validator.validate(
-        plan,
-        connections,
-        (table, compared) -> {
-          long now = clock.millis();
-          if (compared == 0 || now - lastBeat[0] >= HEARTBEAT_EVERY_MS) {
-            lastBeat[0] = now;
-            context.heartbeat("validating " + table + ": " + compared + " row(s) compared");
-          }
-        });
+    ValidationProgress resume = context.getHeartbeatDetails(ValidationProgress.class).orElse(null);
+    return validator.validate(connections, plan, resume, context::heartbeat);
   }
 
   private static String abbreviate(String text) {

@@ -3,6 +3,8 @@ package dev.switchback.activities.spi;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.SequenceSyncResult;
+import dev.switchback.messages.values.ValidationReport;
+import java.util.List;
 
 /**
  * A migration instance's operations, one shot each. Waiting (for latency, Paused, Running, the
@@ -51,8 +53,19 @@ public interface MigrationProvider {
   }
 
   /** Read-only checks for preflight: privileges, configuration, the reverse path possible. */
-  default java.util.List<dev.switchback.messages.values.PreflightCheck> preflight(
-      MigrationContext ctx) {
-    return java.util.List.of();
+  default List<dev.switchback.messages.values.PreflightCheck> preflight(MigrationContext ctx) {
+    return List.of();
+  }
+
+  /**
+   * The migration service's own data verification, read after the switch (a plan test of type
+   * {@code dts-data-check}). A difference is a failed report, not an exception; a check that is not
+   * configured is a non-retryable {@code InvalidPlan} failure.
+   *
+   * @param tables restrict to these tables; empty: every table the service checked
+   */
+  default ValidationReport dataCheck(MigrationContext ctx, List<String> tables) {
+    throw new UnsupportedOperationException(
+        "migration provider " + name() + " has no data verification of its own");
   }
 }

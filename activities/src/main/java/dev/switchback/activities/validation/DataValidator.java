@@ -146,6 +146,57 @@ public final class DataValidator {
     }
   }
 
+  /**
+   * The read-only look preflight takes before any side effect: the engines can be compared, the
+   * listed tables exist, and both sides have the columns to compare. Opens one session per side and
+   * reads only catalogs.
+   *
+   * @return what the validation will compare, for the preflight report
+   * @throws ApplicationFailure non-retryable, naming the field, when the plan cannot be validated
+   * @throws ValidationException when an endpoint cannot be read
+   */
+  public String preflight(Connections connections, CutoverPlan plan) {
+    ValidationSpec spec = spec(plan);
+    String sourceEngine = plan.source() == null ? null : plan.source().engine();
+    String destinationEngine = plan.destination() == null ? null : plan.destination().engine();
+    if ("redis".equals(sourceEngine) && "redis".equals(destinationEngine)) {
+      return "Redis key by key (SCAN, then a type-aware digest per key), "
+          + (spec.tables().isEmpty() ? "every key" : "keys matching " + spec.tables());
+    }
+    ValidationDialect dialect = dialect(sourceEngine, destinationEngine);
+    try (SqlValidation validation =
+        new SqlValidation(
+            dialect, options.withParallelism(1), ProgressListener.NONE, false, null)) {
+      validation.open(plan.source(), plan.destination(), connections.secrets());
+      List<TableJob> jobs = validation.plan(spec.tables());
+      List<String> problems = new ArrayList<>();
+      for (TableJob j : jobs) {
+        j.problems.forEach(p -> problems.add(j.name + ": " + p));
+      }
+      if (!problems.isEmpty()) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "validation.tables: the validation after the switch would fail before comparing a"
+                + " row: "
+                + String.join("; ", problems)
+                + "; align the schemas or leave these tables out of validation.tables",
+            FailureTypes.INVALID_PLAN);
+      }
+      List<String> names = jobs.stream().map(j -> j.name).toList();
+      String listed =
+          names.size() <= 10
+              ? String.join(", ", names)
+              : String.join(", ", names.subList(0, 10)) + " and " + (names.size() - 10) + " more";
+      return spec.mode()
+          + " validation of "
+          + names.size()
+          + " table(s): "
+          + listed
+          + (validation.notes().isEmpty()
+              ? ""
+              : " [" + String.join("; ", validation.notes()) + "]");
+    }
+  }
+
   static ValidationSpec spec(CutoverPlan plan) {
     ValidationSpec spec =
         plan.validation() == null ? new ValidationSpec(null, null, null) : plan.validation();
@@ -207,8 +258,12 @@ public final class DataValidator {
       }
       detail.append(String.join("; ", parts));
     }
-    if (!notes.isEmpty()) {
-      detail.append(" [").append(String.join("; ", notes)).append(']');
+    List<String> allNotes = new ArrayList<>(notes);
+    for (TableRun t : tables) {
+      t.notes().forEach(n -> allNotes.add(t.table() + ": " + n));
+    }
+    if (!allNotes.isEmpty()) {
+      detail.append(" [").append(String.join("; ", allNotes)).append(']');
     }
     String text = detail.length() > 4000 ? detail.substring(0, 4000) + "..." : detail.toString();
     List<TableComparison> comparisons = tables.stream().map(TableRun::comparison).toList();

@@ -29,6 +29,7 @@ import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
 import dev.switchback.plan.MigrationSpec;
+import dev.switchback.plan.TestSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Clock;
 import java.time.Instant;
@@ -457,6 +458,33 @@ class DtsProviderTest {
   }
 
   @Test
+  void preflightSaysWhetherTheDataVerificationTheTestReadsIsConfigured() {
+    answer("DescribeDtsJobDetail", FORWARD, 200, "DescribeDtsJobDetail.forward-migrating.json");
+    stub(call("DescribeDtsJobs", null), 200, "DescribeDtsJobs.empty.json");
+    MigrationContext withTest =
+        context(
+            Map.of("regionId", "cn-hangzhou", "endpoint", "http://127.0.0.1:" + wm.port()),
+            List.of(new TestSpec("dts", "dts-data-check", null, null, null, null, null, null)));
+
+    PreflightCheck without = check(provider.preflight(ctx), "dts data verification");
+    PreflightCheck notConfigured = check(provider.preflight(withTest), "dts data verification");
+    stub(call("DescribeDtsJobs", FORWARD), 200, "DescribeDtsJobs.with-data-check.json");
+    PreflightCheck configured = check(provider.preflight(withTest), "dts data verification");
+
+    assertEquals(null, without, "no dts-data-check test, no check");
+    assertFalse(notConfigured.ok());
+    assertTrue(
+        notConfigured.detail().contains("has no data verification configured"),
+        notConfigured.detail());
+    assertTrue(configured.ok(), configured.detail());
+    assertTrue(configured.detail().contains("full data verification"), configured.detail());
+  }
+
+  private static PreflightCheck check(List<PreflightCheck> checks, String name) {
+    return checks.stream().filter(c -> c.check().equals(name)).findFirst().orElse(null);
+  }
+
+  @Test
   void missingRegionIsABadPlanBeforeAnyCall() {
     MigrationContext bad = context(Map.of("endpoint", "http://127.0.0.1:" + wm.port()));
 
@@ -472,6 +500,10 @@ class DtsProviderTest {
   // --- helpers
 
   private MigrationContext context(Map<String, String> options) {
+    return context(options, List.of());
+  }
+
+  private MigrationContext context(Map<String, String> options, List<TestSpec> tests) {
     CutoverPlan plan =
         new CutoverPlan(
                 "orders",
@@ -485,7 +517,7 @@ class DtsProviderTest {
                 null,
                 null,
                 List.of(),
-                List.of(),
+                tests,
                 null,
                 null)
             .withDefaults();

@@ -38,6 +38,10 @@ import java.util.function.BooleanSupplier;
  *       the old source read-only fails.
  *   <li>StopDtsJob finishes a task, DeleteDtsJob releases it; afterwards DTS answers
  *       InvalidParameter DtsJobId for it.
+ *   <li>When a test configures {@link #fullDataCheck full data verification} on the forward task,
+ *       DescribeDtsJobs shows MigrationMode.FullDataCheck, DescribeDataCheckTableDetails (CheckType
+ *       1) lists the tables as finished with the given inconsistent-row counts, and
+ *       DescribeDataCheckTableDiffDetails gives one Diff per inconsistent row.
  * </ul>
  *
  * Every request is logged as a {@link Call} with what the simulated DTS saw of the databases at
@@ -78,6 +82,8 @@ public final class SimulatedDts implements AutoCloseable {
       new Job("n99m9jx822k" + number, "dtsn99m9jx822k" + number, "MIGRATION", FORWARD_NAME);
   private Job reverse;
   private int seq;
+  // db.table -> {rows checked, inconsistent rows}; empty: no data verification on the job.
+  private final Map<String, long[]> dataCheck = new java.util.LinkedHashMap<>();
 
   /**
    * @param sourceReadOnly whether the source database refuses ordinary clients' writes now (the
@@ -93,6 +99,20 @@ public final class SimulatedDts implements AutoCloseable {
             options().dynamicPort().bindAddress("127.0.0.1").extensions(new Answer()));
     server.start();
     server.stubFor(any(anyUrl()).willReturn(ResponseDefinitionBuilder.okForEmptyJson()));
+  }
+
+  /**
+   * Configures full data verification on the forward task, finished with these results.
+   *
+   * @param db the database DTS checked
+   * @param table the table
+   * @param rows rows checked (TotalCount)
+   * @param inconsistent inconsistent rows found (DiffCount)
+   */
+  public synchronized SimulatedDts fullDataCheck(
+      String db, String table, long rows, long inconsistent) {
+    dataCheck.put(db + "." + table, new long[] {rows, inconsistent});
+    return this;
   }
 
   /** The value for migration.options.endpoint. */
@@ -236,6 +256,8 @@ public final class SimulatedDts implements AutoCloseable {
       case "StartReverseWriter" -> startWriter(job(id), srcRo);
       case "StopDtsJob" -> stop(job(id));
       case "DeleteDtsJob" -> delete(job(id));
+      case "DescribeDataCheckTableDetails" -> checkTables(job(id), p);
+      case "DescribeDataCheckTableDiffDetails" -> checkDiffs(job(id), p);
       default -> {
         violations.add(action + " is documented but not simulated");
         yield error(400, "UnsupportedOperation", "not simulated: " + action, null);
@@ -389,7 +411,62 @@ public final class SimulatedDts implements AutoCloseable {
     e.put("DtsInstanceID", j.instanceId);
     e.put("DtsJobName", j.name);
     e.put("Status", j.status);
+    if (j == forward && !dataCheck.isEmpty()) {
+      ((ObjectNode) e.get("MigrationMode")).put("FullDataCheck", true);
+    }
     return e;
+  }
+
+  private Reply checkTables(Job j, Map<String, String> p) {
+    if (j == null) {
+      return unknownJob();
+    }
+    ObjectNode body = (ObjectNode) read("DescribeDataCheckTableDetails.full.json");
+    ArrayNode tables = body.putArray("TableDetails");
+    if (j == forward && "1".equals(p.get("CheckType"))) {
+      ObjectNode template =
+          (ObjectNode) read("DescribeDataCheckTableDetails.full.json").get("TableDetails").get(0);
+      long id = 1;
+      for (Map.Entry<String, long[]> t : dataCheck.entrySet()) {
+        String[] name = t.getKey().split("\\.", 2);
+        ObjectNode row = template.deepCopy();
+        row.put("Id", id++);
+        row.put("SourceDbName", name[0]).put("TargetDbName", name[0]);
+        row.put("SourceTbName", name[1]).put("TargetTbName", name[1]);
+        row.put("TotalCount", t.getValue()[0]).put("FinishCount", t.getValue()[0]);
+        row.put("DiffCount", t.getValue()[1]);
+        tables.add(row);
+      }
+    }
+    body.put("TotalCount", tables.size());
+    body.put("FinishedCount", tables.size());
+    body.put("DiffTableCount", dataCheck.values().stream().filter(v -> v[1] > 0).count());
+    return ok(body);
+  }
+
+  private Reply checkDiffs(Job j, Map<String, String> p) {
+    if (j == null) {
+      return unknownJob();
+    }
+    ObjectNode body = (ObjectNode) read("DescribeDataCheckTableDiffDetails.orders.json");
+    long[] t = dataCheck.get(p.get("DbName") + "." + p.get("TbName"));
+    long n = t == null ? 0 : t[1];
+    body.put("DbName", p.get("DbName")).put("TbName", p.get("TbName")).put("DiffCount", n);
+    ArrayNode diffs = body.putArray("DiffDetails");
+    int page = Integer.parseInt(p.getOrDefault("PageSize", "20"));
+    for (long k = 1; k <= Math.min(n, page); k++) {
+      ObjectNode d = diffs.addObject();
+      d.put("Id", k);
+      d.put("GmtCreated", "2024-06-10T08:31:05.000+00:00");
+      d.put(
+          "Diff",
+          "[{\"column\":\"id\",\"source\":\""
+              + k
+              + "\",\"dest\":\""
+              + k
+              + "\",\"isPrimary\":true}]");
+    }
+    return ok(body);
   }
 
   private Reply suspend(Job j) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.switchback.activities.VerificationActivities;
+import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.TestReport;
@@ -37,7 +38,8 @@ class VerificationHttpTest {
     server.createContext("/down", ex -> answer(ex, 503, "maintenance"));
     server.start();
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new VerificationActivitiesImpl(connections));
+    env.registerActivitiesImplementations(
+        new VerificationActivitiesImpl(new Registry(), connections));
     activities = env.newActivityStub(VerificationActivities.class, TestPlans.OPTIONS);
   }
 
