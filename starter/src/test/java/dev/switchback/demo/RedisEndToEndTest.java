@@ -88,6 +88,9 @@ class RedisEndToEndTest {
         attaching - fenced > FENCE_PERIOD_MS,
         "the source stayed fenced " + (attaching - fenced) + " ms, longer than one period");
     lab.assertSourceStill(fenced, attaching);
+    assertTrue(
+        r.report().manualActions().stream().anyMatch(a -> a.contains("writable master again")),
+        "the report says the old source is writable after finalize: " + r.report().manualActions());
   }
 
   @Test

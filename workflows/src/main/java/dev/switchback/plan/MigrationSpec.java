@@ -43,6 +43,15 @@ public record MigrationSpec(
    * so the seed lifts the source's restriction before starting it. Option {@code
    * reverseWritesThroughFence} overrides.
    */
+  /**
+   * Whether the reverse instance is itself the old source's fence: a Redis source attached as the
+   * reverse instance's read-only replica, whose pause was lifted then. Terminating the reverse
+   * instance leaves that source a writable master.
+   */
+  public boolean reverseInstanceFencesSource() {
+    return "redis".equals(provider) && reverseWritesThroughFence();
+  }
+
   public boolean reverseWritesThroughFence() {
     String value = option("reverseWritesThroughFence", null);
     if (value != null) {

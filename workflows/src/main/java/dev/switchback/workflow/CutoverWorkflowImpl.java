@@ -338,6 +338,13 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         () -> compensation(deadline).terminateInstance(cutoverId, plan, Direction.REVERSE),
         s -> s.instance() + " " + s.status());
     reverseStarting = false;
+    if (sourceFenced && plan.migration().reverseInstanceFencesSource()) {
+      sourceFenced = false;
+      manualActions.add(
+          "the old source was fenced by being the reverse instance's read-only replica; with the"
+              + " reverse instance terminated it is a writable master again: keep clients away"
+              + " from it until you decommission or reuse it");
+    }
     step(
         "terminateForwardInstance",
         () -> compensation(deadline).terminateInstance(cutoverId, plan, Direction.FORWARD),

@@ -161,6 +161,13 @@ class CutoverWorkflowTest {
     assertEquals(Outcome.COMPLETED, report.outcome(), report.toString());
     assertEquals(
         FORWARD.stream().filter(m -> !m.equals("validateData")).toList(), fake.mutations());
+    // Terminating the reverse instance ends the replica that fenced the old source: say so.
+    assertTrue(
+        report.manualActions().stream().anyMatch(a -> a.contains("writable master again")),
+        report.manualActions().toString());
+    assertTrue(
+        report.manualActions().stream().noneMatch(a -> a.contains("stays fenced")),
+        report.manualActions().toString());
   }
 
   static Stream<Arguments> failuresBeforeTheSwitch() {
