@@ -47,18 +47,10 @@ class PlanValidatorTest {
   void literalPasswordIsRefusedNamingTheFieldAndTheFix() {
     CutoverPlan p = minimal();
     CutoverPlan bad =
-        new CutoverPlan(
-            p.name(),
+        with(
+            p,
             p.migration(),
             new EndpointSpec("postgres", p.source().url(), "postgres", "s3cret", null, null),
-            p.destination(),
-            p.migrationAccount(),
-            null,
-            null,
-            null,
-            p.approvers(),
-            null,
-            null,
             null);
     InvalidPlanException e =
         assertThrows(InvalidPlanException.class, () -> PlanValidator.validate(bad));
@@ -146,11 +138,12 @@ class PlanValidatorTest {
     TestSpec check =
         new TestSpec("dts check", "dts-data-check", null, null, null, null, null, null);
     CutoverPlan p = minimal();
-    CutoverPlan onPostgres = withTests(p, p.migration(), List.of(check));
+    CutoverPlan onPostgres = with(p, p.migration(), p.source(), List.of(check));
     CutoverPlan onDts =
-        withTests(
+        with(
             p,
             new MigrationSpec("dts", "dtsjob1", null, java.util.Map.of("regionId", "cn-hangzhou")),
+            p.source(),
             List.of(check));
 
     List<PlanProblem> problems = PlanValidator.problems(onPostgres.withDefaults());
@@ -160,11 +153,13 @@ class PlanValidatorTest {
     assertEquals(List.of(), PlanValidator.problems(onDts.withDefaults()));
   }
 
-  private static CutoverPlan withTests(CutoverPlan p, MigrationSpec m, List<TestSpec> tests) {
+  /** {@code p} with another migration, source and tests. */
+  private static CutoverPlan with(
+      CutoverPlan p, MigrationSpec m, EndpointSpec source, List<TestSpec> tests) {
     return new CutoverPlan(
         p.name(),
         m,
-        p.source(),
+        source,
         p.destination(),
         p.migrationAccount(),
         null,
