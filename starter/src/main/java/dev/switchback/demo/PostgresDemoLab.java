@@ -227,7 +227,7 @@ public final class PostgresDemoLab implements DemoLab {
         new GatesSpec(gate, switchGate, finalizeGate),
         List.of(options.approver()),
         tests,
-        new ValidationSpec(List.of("customers"), "full", true),
+        new ValidationSpec(List.of("orders", "customers"), "full", true),
         options.soak());
   }
 

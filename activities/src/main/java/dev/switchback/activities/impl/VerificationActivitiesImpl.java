@@ -2,10 +2,13 @@ package dev.switchback.activities.impl;
 
 import dev.switchback.activities.VerificationActivities;
 import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.spi.MigrationProvider;
 import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.validation.DataValidator;
+import dev.switchback.activities.validation.Settler;
 import dev.switchback.activities.validation.ValidationProgress;
+import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.Side;
 import dev.switchback.messages.values.TestReport;
 import dev.switchback.messages.values.TestResult;
@@ -206,13 +209,39 @@ public final class VerificationActivitiesImpl implements VerificationActivities 
 
   /**
    * Hashes key ranges on both sides (see {@link DataValidator}); its progress is the heartbeat
-   * detail, so a retry after a worker restart skips the ranges already compared.
+   * detail, so a retry after a worker restart skips the ranges already compared. It runs after the
+   * switch, while the application writes to the destination and the reverse instance carries the
+   * writes to the source: differing rows are rechecked once the source has caught up (see {@link
+   * Settler}), so rows in flight are not taken for differences.
    */
   @Override
   public ValidationReport validateData(String cutoverId, CutoverPlan plan) {
     ActivityExecutionContext context = Activity.getExecutionContext();
     ValidationProgress resume = context.getHeartbeatDetails(ValidationProgress.class).orElse(null);
-    return validator.validate(connections, plan, resume, context::heartbeat);
+    return validator.validate(
+        connections, plan, resume, context::heartbeat, reverseInstance(cutoverId, plan));
+  }
+
+  /** The reverse instance as a settler, or null when no provider of that name is registered. */
+  private Settler reverseInstance(String cutoverId, CutoverPlan plan) {
+    MigrationProvider provider;
+    try {
+      provider = registry.provider(plan.migration().provider());
+    } catch (RuntimeException e) {
+      return null;
+    }
+    MigrationContext ctx = new MigrationContext(cutoverId, plan, connections);
+    return new Settler() {
+      @Override
+      public String position() {
+        return provider.writerPosition(ctx, Direction.REVERSE);
+      }
+
+      @Override
+      public boolean reached(String position) {
+        return provider.drained(ctx, Direction.REVERSE, position);
+      }
+    };
   }
 
   private static String abbreviate(String text) {

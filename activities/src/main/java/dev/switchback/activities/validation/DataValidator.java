@@ -121,12 +121,36 @@ public final class DataValidator {
     return run(connections, plan, resume, listener).report();
   }
 
+  /**
+   * As {@link #validate(Connections, CutoverPlan, ValidationProgress, ProgressListener)}, after the
+   * switch: differing rows are rechecked against the reverse instance (see {@link Settler}), so
+   * rows in flight are not reported as differences.
+   */
+  public ValidationReport validate(
+      Connections connections,
+      CutoverPlan plan,
+      ValidationProgress resume,
+      ProgressListener listener,
+      Settler settler) {
+    return run(connections, plan, resume, listener, settler).report();
+  }
+
   /** The full result, with per-table ranges and times (what the CLI prints). */
   public ValidationRun run(
       Connections connections,
       CutoverPlan plan,
       ValidationProgress resume,
       ProgressListener listener) {
+    return run(connections, plan, resume, listener, null);
+  }
+
+  /** The full result; with a settler, differing rows are rechecked (see {@link Settler}). */
+  public ValidationRun run(
+      Connections connections,
+      CutoverPlan plan,
+      ValidationProgress resume,
+      ProgressListener listener,
+      Settler settler) {
     ValidationSpec spec = spec(plan);
     ProgressListener progress = listener == null ? ProgressListener.NONE : listener;
     String sourceEngine = plan.source() == null ? null : plan.source().engine();
@@ -141,6 +165,9 @@ public final class DataValidator {
       validation.open(plan.source(), plan.destination(), connections.secrets());
       validation.plan(spec.tables());
       validation.run();
+      if (settler != null) {
+        validation.recheck(settler);
+      }
       return report(
           validation.results(), validation.notes(), (System.nanoTime() - start) / 1_000_000);
     }

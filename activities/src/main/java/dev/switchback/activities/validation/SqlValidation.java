@@ -522,6 +522,7 @@ final class SqlValidation implements AutoCloseable {
     if (sRows == 0 && dRows == 0) {
       return;
     }
+    List<String> differing = new ArrayList<>();
     if (dRows == 0 || sRows == 0) {
       boolean onSource = dRows == 0;
       long[] n = {0};
@@ -531,13 +532,16 @@ final class SqlValidation implements AutoCloseable {
           range,
           (key, hash) -> {
             n[0]++;
+            String shown = display(job, key);
+            keepForRecheck(differing, shown);
             if (onSource) {
-              job.missing(display(job, key), hash);
+              job.missing(shown, hash);
             } else {
-              job.extra(display(job, key), hash);
+              job.extra(shown, hash);
             }
           });
       job.rows(onSource ? n[0] : 0, onSource ? 0 : n[0]);
+      job.recheckLater(range, differing);
       return;
     }
     Pair<Map<List<String>, String>> rows =
@@ -545,14 +549,169 @@ final class SqlValidation implements AutoCloseable {
     Map<List<String>, String> left = new HashMap<>(rows.destination());
     for (Map.Entry<List<String>, String> row : rows.source().entrySet()) {
       String other = left.remove(row.getKey());
-      if (other == null) {
-        job.missing(display(job, row.getKey()), row.getValue());
-      } else if (!other.equals(row.getValue())) {
-        job.changed(display(job, row.getKey()));
+      if (other == null || !other.equals(row.getValue())) {
+        String shown = display(job, row.getKey());
+        keepForRecheck(differing, shown);
+        if (other == null) {
+          job.missing(shown, row.getValue());
+        } else {
+          job.changed(shown);
+        }
       }
     }
-    left.forEach((key, hash) -> job.extra(display(job, key), hash));
+    left.forEach(
+        (key, hash) -> {
+          String shown = display(job, key);
+          keepForRecheck(differing, shown);
+          job.extra(shown, hash);
+        });
     job.rows(rows.source().size(), rows.destination().size());
+    job.recheckLater(range, differing);
+  }
+
+  private static void keepForRecheck(List<String> differing, String key) {
+    if (differing.size() < TableJob.KEPT_ROWS) {
+      differing.add(key);
+    }
+  }
+
+  // ---------------------------------------------------------------- recheck after the switch
+
+  /** Rechecks per settle: a row still changing on the destination after these is not compared. */
+  static final int RECHECK_ROUNDS = 3;
+
+  /**
+   * After {@link #run()}: rechecks the differing rows against the reverse instance (see {@link
+   * Settler}). Reads outside the snapshots, on one lane, a few rounds: the destination's rows of
+   * each differing range, the destination's position, a wait until the source reached it, the
+   * source's rows, the destination's rows again.
+   */
+  void recheck(Settler settler) {
+    List<TableJob> pending = jobs.stream().filter(j -> j.keyed() && j.hasDifferences()).toList();
+    if (pending.isEmpty()) {
+      return;
+    }
+    Lane lane = lanes.poll();
+    if (lane == null) {
+      return;
+    }
+    try {
+      for (Connection c : List.of(lane.source(), lane.destination())) {
+        c.rollback();
+        c.setAutoCommit(true);
+      }
+      int round = 0;
+      while (!pending.isEmpty() && round < RECHECK_ROUNDS) {
+        round++;
+        Map<TableJob, Map<KeyRange, List<String>>> work = new LinkedHashMap<>();
+        Map<TableJob, Map<KeyRange, Map<List<String>, String>>> before = new HashMap<>();
+        for (TableJob job : pending) {
+          Map<KeyRange, List<String>> ranges = job.recheckable();
+          work.put(job, ranges);
+          Map<KeyRange, Map<List<String>, String>> rows = new HashMap<>();
+          for (KeyRange r : ranges.keySet()) {
+            rows.put(r, collect(lane.destination(), job.destination, r));
+          }
+          before.put(job, rows);
+        }
+        String position = settler.position();
+        if (position == null) {
+          pending.forEach(
+              j ->
+                  j.note(
+                      "differences not rechecked: the migration provider has no exact position to"
+                          + " wait for"));
+          return;
+        }
+        if (!awaitPosition(settler, position)) {
+          pending.forEach(
+              j ->
+                  j.note(
+                      "differences not rechecked: the source did not reach the destination's"
+                          + " position "
+                          + position
+                          + " within "
+                          + settler.maxWait().toSeconds()
+                          + " s"));
+          return;
+        }
+        List<TableJob> churning = new ArrayList<>();
+        for (Map.Entry<TableJob, Map<KeyRange, List<String>>> e : work.entrySet()) {
+          TableJob job = e.getKey();
+          boolean last = round == RECHECK_ROUNDS;
+          for (Map.Entry<KeyRange, List<String>> r : e.getValue().entrySet()) {
+            Map<List<String>, String> d1 = before.get(job).get(r.getKey());
+            Map<List<String>, String> src = collect(lane.source(), job.source, r.getKey());
+            Map<List<String>, String> d2 = collect(lane.destination(), job.destination, r.getKey());
+            if (classify(job, r.getValue(), d1, src, d2, last)) {
+              churning.add(job);
+            }
+          }
+          report();
+        }
+        pending = churning.stream().distinct().toList();
+      }
+    } catch (SQLException e) {
+      throw new ValidationException("recheck of the differing rows failed: " + e.getMessage(), e);
+    } finally {
+      for (TableJob job : jobs) {
+        job.recheckDone(RECHECK_ROUNDS);
+      }
+      lanes.add(lane);
+    }
+  }
+
+  /**
+   * Sorts the rows of one range: equal once the source caught up (in flight), changed on the
+   * destination meanwhile (recheck again; on the last round not comparable), or a real difference.
+   *
+   * @return whether some rows are still changing
+   */
+  private static boolean classify(
+      TableJob job,
+      List<String> differing,
+      Map<List<String>, String> destinationBefore,
+      Map<List<String>, String> source,
+      Map<List<String>, String> destinationAfter,
+      boolean last) {
+    Map<String, List<String>> keys = new HashMap<>();
+    for (Map<List<String>, String> rows : List.of(destinationBefore, source, destinationAfter)) {
+      rows.keySet().forEach(k -> keys.putIfAbsent(display(job, k), k));
+    }
+    boolean churning = false;
+    for (String shown : differing) {
+      List<String> key = keys.get(shown);
+      String d1 = key == null ? null : destinationBefore.get(key);
+      String s = key == null ? null : source.get(key);
+      String d2 = key == null ? null : destinationAfter.get(key);
+      if (Objects.equals(s, d1)) {
+        job.settled(shown);
+      } else if (!Objects.equals(d1, d2)) {
+        if (last) {
+          job.unsettled(shown);
+        } else {
+          churning = true;
+        }
+      }
+    }
+    return churning;
+  }
+
+  private boolean awaitPosition(Settler settler, String position) {
+    long deadline = System.nanoTime() + settler.maxWait().toNanos();
+    while (!settler.reached(position)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      report();
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ValidationException("validation interrupted", e);
+      }
+    }
+    return true;
   }
 
   private Map<List<String>, String> collect(Connection c, TableSide t, KeyRange range)

@@ -5,6 +5,7 @@ import dev.switchback.activities.validation.ValidationProgress.TableProgress;
 import dev.switchback.messages.values.TableComparison;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +16,9 @@ import java.util.Random;
 final class TableJob {
   /** Rows kept per kind of difference (with their hashes, to match rows moved between ranges). */
   static final int KEPT_ROWS = 1000;
+
+  /** Ranges with differences remembered for a recheck (see {@link Settler}). */
+  static final int RECHECK_RANGES = 64;
 
   private static final int EXAMPLES = 10;
 
@@ -36,6 +40,12 @@ final class TableJob {
   private final Map<String, String> missingRows = new LinkedHashMap<>();
   private long extra;
   private final Map<String, String> extraRows = new LinkedHashMap<>();
+  private final List<KeyRange> recheckRanges = new ArrayList<>();
+  private final Map<String, Integer> recheckRangeOf = new HashMap<>();
+  private boolean recheckOverflow;
+  private long settled;
+  private long unsettled;
+  private final List<String> unsettledKeys = new ArrayList<>();
   private long elapsedBeforeMs;
   private long startNanos = -1;
   private long endNanos = -1;
@@ -182,6 +192,101 @@ final class TableJob {
     changed++;
     if (changedKeys.size() < KEPT_ROWS) {
       changedKeys.add(key);
+    }
+  }
+
+  /**
+   * Remembers that the rows with these (displayed) keys differ in {@code range}, so they can be
+   * rechecked there; beyond {@value #RECHECK_RANGES} ranges they are not.
+   */
+  synchronized void recheckLater(KeyRange range, List<String> keys) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    if (recheckRanges.size() >= RECHECK_RANGES) {
+      recheckOverflow = true;
+      return;
+    }
+    recheckRanges.add(range);
+    keys.forEach(k -> recheckRangeOf.put(k, recheckRanges.size() - 1));
+  }
+
+  synchronized boolean hasDifferences() {
+    return missing + extra + changed > 0;
+  }
+
+  /** The ranges to recheck, each with the displayed keys of its differences still standing. */
+  synchronized Map<KeyRange, List<String>> recheckable() {
+    Map<KeyRange, List<String>> out = new LinkedHashMap<>();
+    recheckRangeOf.forEach(
+        (key, index) -> {
+          if (differs(key)) {
+            out.computeIfAbsent(recheckRanges.get(index), r -> new ArrayList<>()).add(key);
+          }
+        });
+    return out;
+  }
+
+  private boolean differs(String key) {
+    return missingRows.containsKey(key) || extraRows.containsKey(key) || changedKeys.contains(key);
+  }
+
+  /** The row matched once the source had applied what the destination held: it was in flight. */
+  synchronized void settled(String key) {
+    if (removeDifference(key)) {
+      settled++;
+    }
+  }
+
+  /** The row kept changing on the destination through every recheck: it cannot be compared. */
+  synchronized void unsettled(String key) {
+    if (removeDifference(key)) {
+      unsettled++;
+      if (unsettledKeys.size() < EXAMPLES) {
+        unsettledKeys.add(key);
+      }
+    }
+  }
+
+  private boolean removeDifference(String key) {
+    if (missingRows.remove(key) != null) {
+      missing--;
+    } else if (extraRows.remove(key) != null) {
+      extra--;
+    } else if (changedKeys.remove(key)) {
+      changed--;
+    } else {
+      return false;
+    }
+    recheckRangeOf.remove(key);
+    return true;
+  }
+
+  /** The notes a recheck leaves: what it found in flight, what it could not compare, its limits. */
+  synchronized void recheckDone(int rounds) {
+    if (settled > 0) {
+      note(
+          settled
+              + " row(s) that differed matched once the source had applied what the destination"
+              + " held: application writes in flight through the reverse instance, not"
+              + " differences");
+    }
+    if (unsettled > 0) {
+      note(
+          unsettled
+              + " row(s) changed on the destination during each of "
+              + rounds
+              + " rechecks and could not be compared; not counted as differences (e.g. "
+              + String.join(", ", unsettledKeys)
+              + ")");
+    }
+    if (recheckOverflow && hasDifferences()) {
+      note(
+          "differences in more than "
+              + RECHECK_RANGES
+              + " ranges: only those in the first "
+              + RECHECK_RANGES
+              + " were rechecked");
     }
   }
 
