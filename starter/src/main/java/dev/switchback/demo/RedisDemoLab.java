@@ -14,6 +14,7 @@ import dev.switchback.plan.MigrationSpec;
 import dev.switchback.plan.RouterSpec;
 import dev.switchback.plan.TestSpec;
 import dev.switchback.plan.Thresholds;
+import dev.switchback.plan.ValidationSpec;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -192,8 +193,9 @@ public final class RedisDemoLab implements DemoLab {
         new GatesSpec(gate, switchGate, finalizeGate),
         List.of(options.approver()),
         tests,
-        // No data validation: the validators compare SQL tables; the witness checks every key.
-        null,
+        // The keys the application writes, compared key by key after the switch (writes in flight
+        // through the reverse instance are rechecked); the witness checks every key as well.
+        new ValidationSpec(List.of("order:*"), "full", true),
         options.soak());
   }
 

@@ -5,6 +5,7 @@ import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.activities.validation.DataValidator;
 import dev.switchback.activities.validation.ProgressListener;
+import dev.switchback.activities.validation.Settler;
 import dev.switchback.activities.validation.TableRun;
 import dev.switchback.activities.validation.ValidationException;
 import dev.switchback.activities.validation.ValidationProgress;
@@ -21,8 +22,12 @@ import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -119,6 +124,20 @@ public final class RedisValidator {
   /** Compares the plan's two Redis endpoints; {@code spec.tables} are key patterns. */
   public ValidationRun run(
       Secrets secrets, CutoverPlan plan, ValidationSpec spec, ProgressListener listener) {
+    return run(secrets, plan, spec, listener, null);
+  }
+
+  /**
+   * As {@link #run(Secrets, CutoverPlan, ValidationSpec, ProgressListener)}; with a settler (the
+   * reverse instance, after the switch) differing keys are rechecked once the source has applied
+   * the destination's offset, so keys in flight are not reported (see {@link Settler}).
+   */
+  public ValidationRun run(
+      Secrets secrets,
+      CutoverPlan plan,
+      ValidationSpec spec,
+      ProgressListener listener,
+      Settler settler) {
     long start = System.nanoTime();
     List<String> patterns = spec.tables().isEmpty() ? List.of("*") : spec.tables();
     try (Jedis source = open("source", plan.source(), secrets);
@@ -127,11 +146,15 @@ public final class RedisValidator {
       String keyspace = "db" + database("source", plan.source());
       for (String pattern : patterns) {
         String table = pattern.equals("*") ? keyspace : keyspace + " " + pattern;
-        runs.add(compare(table, pattern, source, destination, listener, runs));
+        runs.add(compare(table, pattern, source, destination, listener, runs, settler));
       }
       List<String> notes =
           List.of(
-              "Redis has no snapshot: keys written during the validation may show as different");
+              settler == null
+                  ? "Redis has no snapshot: keys written during the validation may show as"
+                      + " different"
+                  : "Redis has no snapshot: differing keys were rechecked against the reverse"
+                      + " instance");
       return DataValidator.report(runs, notes, (System.nanoTime() - start) / 1_000_000);
     } catch (JedisException e) {
       throw new ValidationException("Redis validation failed: " + e.getMessage(), e);
@@ -144,7 +167,8 @@ public final class RedisValidator {
       Jedis source,
       Jedis destination,
       ProgressListener listener,
-      List<TableRun> before) {
+      List<TableRun> before,
+      Settler settler) {
     long start = System.nanoTime();
     long sourceKeys = 0;
     long destinationKeys = 0;
@@ -152,8 +176,8 @@ public final class RedisValidator {
     long extra = 0;
     long changed = 0;
     Set<ByteBuffer> differing = new HashSet<>();
-    List<String> examples = new ArrayList<>();
-    List<String> differences = new ArrayList<>();
+    // The first differing keys, with their kind, for the recheck and the report.
+    Map<ByteBuffer, String> kept = new LinkedHashMap<>();
     ScanParams params = new ScanParams().match(pattern).count(SCAN_COUNT);
     byte[] script = DIGEST_SCRIPT.getBytes(StandardCharsets.UTF_8);
     byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
@@ -177,10 +201,7 @@ public final class RedisValidator {
             } else {
               changed++;
             }
-            note(
-                examples,
-                differences,
-                (absent ? "missing key " : "changed key ") + text(batch.get(i)));
+            keep(kept, batch.get(i), absent ? MISSING : CHANGED);
           }
         }
       }
@@ -198,23 +219,147 @@ public final class RedisValidator {
           if (((Number) onSource.get(i)).longValue() == 0
               && differing.add(ByteBuffer.wrap(batch.get(i)))) {
             extra++;
-            note(examples, differences, "extra key " + text(batch.get(i)));
+            keep(kept, batch.get(i), EXTRA);
           }
         }
       }
       lastReport = progress(listener, lastReport, before, table, sourceKeys, destinationKeys);
     } while (!java.util.Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
+    List<String> notes = new ArrayList<>();
+    if (settler != null && !kept.isEmpty()) {
+      long[] done = {sourceKeys, destinationKeys};
+      Map<String, Long> removed =
+          recheck(
+              source,
+              destination,
+              kept,
+              settler,
+              notes,
+              () -> progress(listener, 0, before, table, done[0], done[1]));
+      missing -= removed.getOrDefault(MISSING, 0L);
+      extra -= removed.getOrDefault(EXTRA, 0L);
+      changed -= removed.getOrDefault(CHANGED, 0L);
+    }
+    List<String> examples = new ArrayList<>();
+    List<String> differences = new ArrayList<>();
+    kept.forEach((key, kind) -> note(examples, differences, kind + " key " + text(key.array())));
     TableComparison comparison =
         new TableComparison(
             table, sourceKeys, destinationKeys, missing, extra, changed, List.copyOf(examples));
     return new TableRun(
-        comparison,
-        1,
-        0,
-        (System.nanoTime() - start) / 1_000_000,
-        List.of(),
-        List.of(),
-        differences);
+        comparison, 1, 0, (System.nanoTime() - start) / 1_000_000, List.of(), notes, differences);
+  }
+
+  private static final String MISSING = "missing";
+  private static final String EXTRA = "extra";
+  private static final String CHANGED = "changed";
+
+  private static void keep(Map<ByteBuffer, String> kept, byte[] key, String kind) {
+    if (kept.size() < KEPT) {
+      kept.put(ByteBuffer.wrap(key), kind);
+    }
+  }
+
+  /**
+   * Rechecks the kept differing keys (see {@link Settler}): destination digests, the destination's
+   * offset, a wait until the source applied it, source digests, destination digests again. Keys
+   * that match are removed from {@code kept}; keys rewritten on the destination through every round
+   * are removed and named in a note.
+   *
+   * @return keys removed, by kind
+   */
+  private static Map<String, Long> recheck(
+      Jedis source,
+      Jedis destination,
+      Map<ByteBuffer, String> kept,
+      Settler settler,
+      List<String> notes,
+      Runnable tick) {
+    byte[] script = DIGEST_SCRIPT.getBytes(StandardCharsets.UTF_8);
+    Map<String, Long> removed = new HashMap<>();
+    long settled = 0;
+    List<byte[]> pending = kept.keySet().stream().map(ByteBuffer::array).toList();
+    List<String> unsettled = new ArrayList<>();
+    for (int round = 1; round <= RECHECK_ROUNDS && !pending.isEmpty(); round++) {
+      List<byte[]> before = digests(destination, script, pending);
+      String position = settler.position();
+      if (position == null) {
+        notes.add("differences not rechecked: the migration provider has no exact position");
+        break;
+      }
+      long deadline = System.nanoTime() + settler.maxWait().toNanos();
+      while (!settler.reached(position)) {
+        if (System.nanoTime() > deadline) {
+          notes.add(
+              "differences not rechecked: the source did not reach the destination's offset "
+                  + position
+                  + " within "
+                  + settler.maxWait().toSeconds()
+                  + " s");
+          pending = List.of();
+          break;
+        }
+        tick.run();
+        sleep();
+      }
+      if (pending.isEmpty()) {
+        break;
+      }
+      List<byte[]> onSource = digests(source, script, pending);
+      List<byte[]> after = digests(destination, script, pending);
+      List<byte[]> churning = new ArrayList<>();
+      for (int i = 0; i < pending.size(); i++) {
+        ByteBuffer key = ByteBuffer.wrap(pending.get(i));
+        if (Arrays.equals(onSource.get(i), before.get(i))) {
+          removed.merge(kept.remove(key), 1L, Long::sum);
+          settled++;
+        } else if (!Arrays.equals(before.get(i), after.get(i))) {
+          if (round == RECHECK_ROUNDS) {
+            removed.merge(kept.remove(key), 1L, Long::sum);
+            if (unsettled.size() < EXAMPLES) {
+              unsettled.add(text(pending.get(i)));
+            }
+          } else {
+            churning.add(pending.get(i));
+          }
+        }
+      }
+      pending = churning;
+    }
+    if (settled > 0) {
+      notes.add(
+          settled
+              + " key(s) that differed matched once the source had applied the destination's"
+              + " offset: writes in flight through the reverse instance, not differences");
+    }
+    if (!unsettled.isEmpty()) {
+      notes.add(
+          "key(s) changed on the destination during each of "
+              + RECHECK_ROUNDS
+              + " rechecks and could not be compared; not counted as differences (e.g. "
+              + String.join(", ", unsettled)
+              + ")");
+    }
+    return removed;
+  }
+
+  private static final int RECHECK_ROUNDS = 3;
+
+  private static List<byte[]> digests(Jedis j, byte[] script, List<byte[]> keys) {
+    List<byte[]> out = new ArrayList<>(keys.size());
+    for (List<byte[]> batch : batches(keys)) {
+      out.addAll(strings(j.eval(script, batch, List.of())));
+    }
+    return out;
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ValidationException("validation interrupted", e);
+    }
   }
 
   private long progress(

@@ -156,7 +156,7 @@ public final class DataValidator {
     String sourceEngine = plan.source() == null ? null : plan.source().engine();
     String destinationEngine = plan.destination() == null ? null : plan.destination().engine();
     if ("redis".equals(sourceEngine) && "redis".equals(destinationEngine)) {
-      return new RedisValidator(options).run(connections.secrets(), plan, spec, progress);
+      return new RedisValidator(options).run(connections.secrets(), plan, spec, progress, settler);
     }
     ValidationDialect dialect = dialect(sourceEngine, destinationEngine);
     long start = System.nanoTime();
