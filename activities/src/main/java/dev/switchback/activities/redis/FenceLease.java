@@ -176,6 +176,11 @@ final class FenceLease {
    * The lapse not reported yet, marking it reported: the next engine call on the endpoint fails
    * loudly with it, once, and later calls (a compensation lifting the fence) can proceed.
    */
+  /** The lapse this lease saw, reported or not, or null. */
+  synchronized Lapse lapseSeen() {
+    return lapse;
+  }
+
   synchronized Lapse takeUnreportedLapse() {
     if (lapse == null || lapseReported) {
       return null;

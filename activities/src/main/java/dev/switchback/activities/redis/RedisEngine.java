@@ -437,6 +437,27 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
     return leases.values().stream().map(FenceLease::describe).sorted().toList();
   }
 
+  /**
+   * Why the write fence on {@code e} may not have held all along, or null when it surely did: this
+   * worker renewed it without a lapse, or (after a worker restart) the pause the earlier worker set
+   * is still in force, so it never ran out. A lapse this worker saw counts as reported from here.
+   */
+  String fenceDoubt(RedisEndpoint e) {
+    FenceLease lease = leases.get(e.address());
+    if (lease != null) {
+      FenceLease.Lapse lapse = lease.lapseSeen();
+      lease.takeUnreportedLapse();
+      return lapse == null
+          ? null
+          : "the write fence on " + e + " lapsed at " + lapse.at() + " (" + lapse.reason() + ")";
+    }
+    return pauseInForce(e)
+        ? null
+        : "no worker holds the write fence on "
+            + e
+            + " and no pause is in force (a worker restart let it run out)";
+  }
+
   /** The fence this worker holds on {@code address} ({@code host:port}), or null. */
   String fenceOn(String address) {
     FenceLease lease = leases.get(address);

@@ -391,6 +391,7 @@ public final class RedisProvider implements MigrationProvider {
               + "; pause the forward instance (REPLICAOF NO ONE on the destination) first",
           FailureTypes.INSTANCE_STATE);
     }
+    refuseIfWrittenUnfenced(reverse, source, src, dst);
     String continuation = continuation(src, dst);
     MigrationSpec m = ctx.plan().migration();
     String masterUser = m.option("reverseMasterUser", null);
@@ -419,6 +420,44 @@ public final class RedisProvider implements MigrationProvider {
         reverse.writerAddressForReplica(),
         continuation);
     liftSourceFence(ctx);
+  }
+
+  /**
+   * REPLICAOF replaces whatever the old source holds beyond the point where the destination was
+   * detached. Under a fence that held all along that is nothing; when the fence may have run out (a
+   * lapse, or a worker restart that left no one renewing it) and the source moved past that point,
+   * writes may have landed there, and the reverse instance is refused: the rollback that follows
+   * keeps them on the source, which the application has not left yet.
+   */
+  private void refuseIfWrittenUnfenced(
+      Ends reverse, RedisEndpoint source, Replication src, Replication dst) {
+    String doubt = engine == null ? null : engine.fenceDoubt(source);
+    if (doubt == null) {
+      return;
+    }
+    boolean continues =
+        src.replid().equals(dst.replid2()) && src.offset() + 1 <= dst.secondOffset();
+    if (continues) {
+      log.warn(
+          "{}: {}; the source took no write since the destination was detached, so attaching it"
+              + " loses nothing",
+          reverse.instance(),
+          doubt);
+      return;
+    }
+    throw ApplicationFailure.newNonRetryableFailure(
+        reverse.instance()
+            + ": "
+            + doubt
+            + "; the old source "
+            + (src.replid().equals(dst.replid2())
+                ? "moved " + (src.offset() + 1 - dst.secondOffset()) + " bytes past"
+                : "no longer shares its replication history with")
+            + " the point where the destination was detached, so writes may have landed on it."
+            + " Attaching it as the reverse instance's replica would replace them with the"
+            + " destination's data, so nothing was attached; rolling back keeps them on the source."
+            + " Inspect them before the next cutover.",
+        FailureTypes.FENCE_LAPSED);
   }
 
   /**

@@ -392,4 +392,47 @@ class RedisProviderTest {
     withEngine.createReverseIncremental(ctx);
     assertTrue(withEngine.describe(ctx, Direction.REVERSE).running());
   }
+
+  /**
+   * A worker restart left nobody renewing the fence and the pause ran out: the old source then took
+   * a write after the destination was detached. Attaching it as the reverse replica would replace
+   * that write with the destination's data, so the reverse instance is refused and nothing is
+   * attached; without such a write the attach goes on.
+   */
+  @Test
+  void aSourceWrittenWhileNoFenceHeldIsNotAttachedAndKeepsItsWrite() {
+    RedisLab.attachForward();
+    RedisProvider afterRestart = new RedisProvider(engine()); // holds no fence: none is in force
+    afterRestart.pause(ctx, Direction.FORWARD);
+    client(SOURCE_PORT, "stray").set(prefix + "stray", "written while nothing fenced");
+
+    ApplicationFailure refused =
+        assertThrows(ApplicationFailure.class, () -> afterRestart.createReverseIncremental(ctx));
+
+    assertTrue(refused.isNonRetryable());
+    assertEquals(FailureTypes.FENCE_LAPSED, refused.getType());
+    assertTrue(
+        refused.getOriginalMessage().contains("no worker holds the write fence"),
+        refused.getOriginalMessage());
+    assertTrue(
+        refused.getOriginalMessage().contains("bytes past the point where the destination was"),
+        refused.getOriginalMessage());
+    Jedis source = client(SOURCE_PORT, "check");
+    assertEquals("master", source.role().get(0).toString());
+    assertEquals("written while nothing fenced", source.get(prefix + "stray"));
+  }
+
+  @Test
+  void aSourceThatTookNoWriteIsAttachedEvenWhenNoFenceHeld() {
+    RedisLab.attachForward();
+    RedisProvider afterRestart = new RedisProvider(engine());
+    afterRestart.pause(ctx, Direction.FORWARD);
+
+    afterRestart.createReverseIncremental(ctx);
+
+    RedisLab.await(
+        "the reverse instance to run",
+        Duration.ofSeconds(10),
+        () -> afterRestart.describe(ctx, Direction.REVERSE).running());
+  }
 }
