@@ -30,11 +30,17 @@ import dev.switchback.plan.PlanProblem;
 import dev.switchback.plan.PlanValidator;
 import dev.switchback.plan.Thresholds;
 import io.temporal.activity.Activity;
-import io.temporal.client.ActivityCompletionException;
+import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -59,11 +65,19 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
 
   /**
    * Every check runs even when an earlier one fails, so the operator fixes everything in one go.
-   * Nothing here changes anything: engines, provider and router are only looked at.
+   * Nothing here changes anything: engines, provider and router are only looked at. The checks run
+   * at once, so an unreachable endpoint costs one connection timeout, not one per check.
    */
   @Override
   public PreflightReport preflight(String cutoverId, CutoverPlan plan) {
-    List<PreflightCheck> checks = new ArrayList<>();
+    try (Checks checks = new Checks()) {
+      addChecks(checks, cutoverId, plan);
+      List<PreflightCheck> all = checks.results();
+      return new PreflightReport(all.stream().allMatch(PreflightCheck::ok), all);
+    }
+  }
+
+  private void addChecks(Checks checks, String cutoverId, CutoverPlan plan) {
     one(
         checks,
         "plan valid",
@@ -147,11 +161,54 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
                       + r.detail()
                       + "); a cutover starts with the application on the source.");
         });
-    boolean ok = checks.stream().allMatch(PreflightCheck::ok);
-    return new PreflightReport(ok, List.copyOf(checks));
   }
 
-  private static void one(List<PreflightCheck> out, String name, Supplier<PreflightCheck> check) {
+  /** Preflight checks running side by side, reported in the order they were added. */
+  private static final class Checks implements AutoCloseable {
+    private final ExecutorService pool =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "switchback-preflight");
+              t.setDaemon(true);
+              return t;
+            });
+    private final List<String> names = new ArrayList<>();
+    private final List<Future<List<PreflightCheck>>> running = new ArrayList<>();
+
+    void add(String name, Supplier<List<PreflightCheck>> check) {
+      names.add(name);
+      running.add(pool.submit(check::get));
+    }
+
+    /** Waits for every check, heartbeating meanwhile when running as an activity. */
+    List<PreflightCheck> results() {
+      List<PreflightCheck> out = new ArrayList<>();
+      for (int i = 0; i < running.size(); i++) {
+        while (true) {
+          try {
+            out.addAll(running.get(i).get(1, TimeUnit.SECONDS));
+            break;
+          } catch (TimeoutException e) {
+            heartbeat("preflight: waiting for " + names.get(i));
+          } catch (ExecutionException e) {
+            out.add(new PreflightCheck(names.get(i), false, "failed: " + message(e.getCause())));
+            break;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("preflight interrupted", e);
+          }
+        }
+      }
+      return List.copyOf(out);
+    }
+
+    @Override
+    public void close() {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void one(Checks out, String name, Supplier<PreflightCheck> check) {
     many(
         out,
         name,
@@ -161,16 +218,30 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
         });
   }
 
-  private static void many(
-      List<PreflightCheck> out, String name, Supplier<List<PreflightCheck>> checks) {
-    Activity.getExecutionContext().heartbeat("preflight: " + name);
+  private static void many(Checks out, String name, Supplier<List<PreflightCheck>> checks) {
+    out.add(
+        name,
+        () -> {
+          try {
+            return checks.get();
+          } catch (RuntimeException e) {
+            return List.of(new PreflightCheck(name, false, "failed: " + message(e)));
+          }
+        });
+  }
+
+  /**
+   * Heartbeats when running as an activity; {@code switchback plan check} runs the same preflight
+   * in-process, outside any activity, where there is nothing to heartbeat to.
+   */
+  private static void heartbeat(String details) {
+    ActivityExecutionContext context;
     try {
-      out.addAll(checks.get());
-    } catch (ActivityCompletionException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      out.add(new PreflightCheck(name, false, "failed: " + message(e)));
+      context = Activity.getExecutionContext();
+    } catch (IllegalStateException outsideAnActivity) {
+      return;
     }
+    context.heartbeat(details);
   }
 
   private static String message(Throwable e) {

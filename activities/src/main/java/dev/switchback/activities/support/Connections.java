@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.switchback.plan.EndpointSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
@@ -34,8 +35,30 @@ public final class Connections implements AutoCloseable {
   }
 
   /** A connection from the pool; close it to return it. */
+  private static final long CONNECTION_TIMEOUT_MS = 5_000;
+
   public Connection connection(String field, EndpointSpec endpoint) throws SQLException {
-    return dataSource(field, endpoint).getConnection();
+    try {
+      return dataSource(field, endpoint).getConnection();
+    } catch (SQLTransientConnectionException e) {
+      // The pool says only that it timed out; the driver's last error says why (refused, unknown
+      // host, bad password), which is what the operator needs.
+      if (!(e.getCause() instanceof SQLException cause) || cause.getMessage() == null) {
+        throw e;
+      }
+      throw new SQLTransientConnectionException(
+          "cannot connect to the "
+              + field
+              + " ("
+              + endpoint.url()
+              + ") within "
+              + CONNECTION_TIMEOUT_MS / 1000
+              + " s: "
+              + cause.getMessage(),
+          cause.getSQLState() != null ? cause.getSQLState() : e.getSQLState(),
+          cause.getErrorCode(),
+          e);
+    }
   }
 
   private HikariDataSource open(String field, EndpointSpec endpoint) {
@@ -51,7 +74,7 @@ public final class Connections implements AutoCloseable {
     config.setPoolName("switchback-" + field);
     config.setMaximumPoolSize(4);
     config.setMinimumIdle(0);
-    config.setConnectionTimeout(5_000);
+    config.setConnectionTimeout(CONNECTION_TIMEOUT_MS);
     config.setIdleTimeout(60_000);
     // Fail in the activity, where Temporal retries, rather than at pool construction.
     config.setInitializationFailTimeout(-1);
