@@ -8,6 +8,7 @@ import io.temporal.failure.ApplicationFailure;
 import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -597,8 +598,7 @@ final class SqlValidation implements AutoCloseable {
     }
     try {
       for (Connection c : List.of(lane.source(), lane.destination())) {
-        c.rollback();
-        c.setAutoCommit(true);
+        endSnapshot(c);
       }
       int round = 0;
       while (!pending.isEmpty() && round < RECHECK_ROUNDS) {
@@ -658,6 +658,22 @@ final class SqlValidation implements AutoCloseable {
         job.recheckDone(RECHECK_ROUNDS);
       }
       lanes.add(lane);
+    }
+  }
+
+  /**
+   * Ends the snapshot so every later read sees the latest data. PostgreSQL's snapshot is a JDBC
+   * transaction; MySQL's was started by statement with autocommit on, where Connector/J refuses
+   * {@code rollback()}.
+   */
+  private static void endSnapshot(Connection c) throws SQLException {
+    if (c.getAutoCommit()) {
+      try (Statement st = c.createStatement()) {
+        st.execute("ROLLBACK");
+      }
+    } else {
+      c.rollback();
+      c.setAutoCommit(true);
     }
   }
 
