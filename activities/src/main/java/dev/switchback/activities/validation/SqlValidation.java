@@ -542,7 +542,7 @@ final class SqlValidation implements AutoCloseable {
             }
           });
       job.rows(onSource ? n[0] : 0, onSource ? 0 : n[0]);
-      job.recheckLater(range, differing);
+      job.recheckLater(range, differing, Math.max(sRows, dRows) <= options.leafRows());
       return;
     }
     Pair<Map<List<String>, String>> rows =
@@ -567,7 +567,7 @@ final class SqlValidation implements AutoCloseable {
           job.extra(shown, hash);
         });
     job.rows(rows.source().size(), rows.destination().size());
-    job.recheckLater(range, differing);
+    job.recheckLater(range, differing, Math.max(sRows, dRows) <= options.leafRows());
   }
 
   private static void keepForRecheck(List<String> differing, String key) {
@@ -588,7 +588,20 @@ final class SqlValidation implements AutoCloseable {
    * source's rows, the destination's rows again.
    */
   void recheck(Settler settler) {
-    List<TableJob> pending = jobs.stream().filter(j -> j.keyed() && j.hasDifferences()).toList();
+    try {
+      recheckRounds(settler);
+    } finally {
+      for (TableJob job : jobs) {
+        job.recheckDone(RECHECK_ROUNDS);
+      }
+    }
+  }
+
+  private void recheckRounds(Settler settler) {
+    List<TableJob> pending =
+        jobs.stream()
+            .filter(j -> j.keyed() && j.hasDifferences() && !j.recheckable().isEmpty())
+            .toList();
     if (pending.isEmpty()) {
       return;
     }
@@ -654,9 +667,6 @@ final class SqlValidation implements AutoCloseable {
     } catch (SQLException e) {
       throw new ValidationException("recheck of the differing rows failed: " + e.getMessage(), e);
     } finally {
-      for (TableJob job : jobs) {
-        job.recheckDone(RECHECK_ROUNDS);
-      }
       lanes.add(lane);
     }
   }

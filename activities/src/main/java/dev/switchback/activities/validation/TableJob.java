@@ -43,6 +43,7 @@ final class TableJob {
   private final List<KeyRange> recheckRanges = new ArrayList<>();
   private final Map<String, Integer> recheckRangeOf = new HashMap<>();
   private boolean recheckOverflow;
+  private boolean recheckTooLarge;
   private long settled;
   private long unsettled;
   private final List<String> unsettledKeys = new ArrayList<>();
@@ -197,10 +198,15 @@ final class TableJob {
 
   /**
    * Remembers that the rows with these (displayed) keys differ in {@code range}, so they can be
-   * rechecked there; beyond {@value #RECHECK_RANGES} ranges they are not.
+   * rechecked there; beyond {@value #RECHECK_RANGES} ranges, or in a range too large to read into
+   * memory three times ({@code small} false: e.g. a table missing on one side), they are not.
    */
-  synchronized void recheckLater(KeyRange range, List<String> keys) {
+  synchronized void recheckLater(KeyRange range, List<String> keys, boolean small) {
     if (keys.isEmpty()) {
+      return;
+    }
+    if (!small) {
+      recheckTooLarge = true;
       return;
     }
     if (recheckRanges.size() >= RECHECK_RANGES) {
@@ -279,6 +285,11 @@ final class TableJob {
               + " rechecks and could not be compared; not counted as differences (e.g. "
               + String.join(", ", unsettledKeys)
               + ")");
+    }
+    if (recheckTooLarge && hasDifferences()) {
+      note(
+          "differences in ranges too large to read row by row (a table or key range present on"
+              + " one side only) were not rechecked");
     }
     if (recheckOverflow && hasDifferences()) {
       note(

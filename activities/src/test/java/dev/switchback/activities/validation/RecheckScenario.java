@@ -182,6 +182,31 @@ abstract class RecheckScenario {
   }
 
   @Test
+  void aTableEmptyOnTheDestinationIsNotReadIntoMemoryForARecheck() {
+    exec(destinationDb(), "DELETE FROM orders");
+
+    ValidationRun run =
+        validate(
+            new Settler() {
+              @Override
+              public String position() {
+                throw new AssertionError("nothing small enough to recheck");
+              }
+
+              @Override
+              public boolean reached(String position) {
+                throw new AssertionError("nothing small enough to recheck");
+              }
+            });
+
+    TableComparison t = run.report().tables().get(0);
+    assertEquals(3000, t.missing(), t.toString());
+    assertTrue(
+        run.report().detail().contains("ranges too large to read row by row"),
+        run.report().detail());
+  }
+
+  @Test
   void aProviderWithoutAnExactPositionLeavesTheDifferencesAsTheyWere() {
     ValidationRun run =
         validate(
