@@ -104,15 +104,10 @@ public final class Demo {
   public Result run(Path historyFile) throws Exception {
     lab.startServers(repository, progress);
     try (Connections connections = new Connections(new Secrets())) {
-      progress.println("lab: preparing the " + lab.engine() + " demo database on both sides");
-      lab.prepare(connections);
-      DemoApp app = lab.startApplication(options.writers(), options.ratePerSecond());
+      Prepared prepared = prepare(connections);
+      DemoApp app = prepared.app();
       try {
-        progress.printf(
-            "demo application: %d writers, %.0f writes/s, router %s%n",
-            options.writers(), options.ratePerSecond(), app.routerUrl());
-        CutoverPlan plan = PlanValidator.validate(lab.plan(options, app.routerUrl()));
-        lab.createForward(connections, plan, progress);
+        CutoverPlan plan = prepared.validated();
         SwitchbackWorker.Options workerOptions =
             SwitchbackWorker.Options.fromEnvironment(
                     Map.of(),
@@ -179,15 +174,10 @@ public final class Demo {
   public Witness prepareOnly(Path planOut, CountDownLatch stop) throws Exception {
     lab.startServers(repository, progress);
     try (Connections connections = new Connections(new Secrets())) {
-      progress.println("lab: preparing the " + lab.engine() + " demo database on both sides");
-      lab.prepare(connections);
-      DemoApp app = lab.startApplication(options.writers(), options.ratePerSecond());
+      Prepared prepared = prepare(connections);
+      DemoApp app = prepared.app();
       try {
-        progress.printf(
-            "demo application: %d writers, %.0f writes/s, router %s%n",
-            options.writers(), options.ratePerSecond(), app.routerUrl());
-        CutoverPlan plan = lab.plan(options, app.routerUrl());
-        lab.createForward(connections, PlanValidator.validate(plan), progress);
+        CutoverPlan plan = prepared.plan();
         // Written whole under another name, then moved: whoever waits for the file never reads
         // half a plan.
         Path tmp = planOut.resolveSibling(planOut.getFileName() + ".tmp");
@@ -224,6 +214,36 @@ public final class Demo {
       } finally {
         app.close();
       }
+    }
+  }
+
+  /**
+   * The demo application writing on the source and its plan, as written and with defaults.
+   *
+   * @param plan the plan as the lab wrote it (what an operator's file holds)
+   * @param validated the same with the defaults filled in
+   */
+  private record Prepared(DemoApp app, CutoverPlan plan, CutoverPlan validated) {}
+
+  /**
+   * The demo database on both sides, the demo application writing on the source, the forward
+   * instance created and caught up. The application is closed if a later step fails.
+   */
+  private Prepared prepare(Connections connections) throws Exception {
+    progress.println("lab: preparing the " + lab.engine() + " demo database on both sides");
+    lab.prepare(connections);
+    DemoApp app = lab.startApplication(options.writers(), options.ratePerSecond());
+    try {
+      progress.printf(
+          "demo application: %d writers, %.0f writes/s, router %s%n",
+          options.writers(), options.ratePerSecond(), app.routerUrl());
+      CutoverPlan plan = lab.plan(options, app.routerUrl());
+      CutoverPlan validated = PlanValidator.validate(plan);
+      lab.createForward(connections, validated, progress);
+      return new Prepared(app, plan, validated);
+    } catch (Exception | Error e) {
+      app.close();
+      throw e;
     }
   }
 

@@ -1,9 +1,20 @@
 package dev.switchback.demo;
 
+import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.spi.MigrationProvider;
 import dev.switchback.activities.support.Connections;
+import dev.switchback.messages.values.Direction;
+import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,14 +28,13 @@ public interface DemoLab {
   String engine();
 
   /** Starts the lab servers with the project's own script ({@code deploy/lab/lab.sh}). */
-  default void startServers(Path repository, java.io.PrintStream progress) throws Exception {
+  default void startServers(Path repository, PrintStream progress) throws Exception {
     Process p =
         new ProcessBuilder(
                 "bash", repository.resolve("deploy/lab/lab.sh").toString(), "start", labName())
             .redirectErrorStream(true)
             .start();
-    String out =
-        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
       throw new IllegalStateException("deploy/lab/lab.sh start " + labName() + " failed:\n" + out);
     }
@@ -46,7 +56,7 @@ public interface DemoLab {
   CutoverPlan plan(DemoOptions options, String routerUrl);
 
   /** Creates the forward instance and waits until it has caught up. */
-  void createForward(Connections connections, CutoverPlan plan, java.io.PrintStream progress)
+  void createForward(Connections connections, CutoverPlan plan, PrintStream progress)
       throws Exception;
 
   /** Starts the demo application on the source, writing at {@code ratePerSecond} in total. */
@@ -67,13 +77,11 @@ public interface DemoLab {
    * Waits until the forward instance runs in its incremental stage with latency under a second, two
    * minutes at most: the demo starts the cutover only from a caught-up instance.
    */
-  static dev.switchback.messages.values.InstanceState awaitCaughtUp(
-      dev.switchback.activities.spi.MigrationProvider provider,
-      dev.switchback.activities.spi.MigrationContext ctx)
+  static InstanceState awaitCaughtUp(MigrationProvider provider, MigrationContext ctx)
       throws InterruptedException {
     long deadline = System.currentTimeMillis() + 120_000;
-    var forward = dev.switchback.messages.values.Direction.FORWARD;
-    dev.switchback.messages.values.InstanceState state = provider.describe(ctx, forward);
+    var forward = Direction.FORWARD;
+    InstanceState state = provider.describe(ctx, forward);
     while (!(state.running()
         && state.incremental()
         && state.latencyMs() != null
@@ -86,5 +94,28 @@ public interface DemoLab {
       state = provider.describe(ctx, forward);
     }
     return state;
+  }
+
+  /** The progress line for a caught-up incremental forward instance of a SQL lab. */
+  static String caughtUp(InstanceState state) {
+    return "forward instance "
+        + state.instance()
+        + " "
+        + state.status()
+        + ", incremental, latency "
+        + state.latencyMs()
+        + " ms";
+  }
+
+  /** Every order number in the orders table {@code c} reaches, duplicates kept. */
+  static List<String> orderNumbers(Connection c) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT order_no FROM orders")) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
   }
 }

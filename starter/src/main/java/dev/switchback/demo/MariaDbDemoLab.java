@@ -5,7 +5,6 @@ import dev.switchback.activities.mysql.MySqlOptions;
 import dev.switchback.activities.mysql.MySqlProvider;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.support.Connections;
-import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
@@ -240,15 +239,7 @@ public final class MariaDbDemoLab implements DemoLab {
     progress.println("forward instance " + FORWARD + " created at GTID position " + snapshot);
     MySqlProvider provider = new MySqlProvider("mariadb");
     MigrationContext ctx = new MigrationContext(plan.workflowId(), plan, connections);
-    InstanceState state = DemoLab.awaitCaughtUp(provider, ctx);
-    progress.println(
-        "forward instance "
-            + state.instance()
-            + " "
-            + state.status()
-            + ", incremental, latency "
-            + state.latencyMs()
-            + " ms");
+    progress.println(DemoLab.caughtUp(DemoLab.awaitCaughtUp(provider, ctx)));
   }
 
   @Override
@@ -265,15 +256,9 @@ public final class MariaDbDemoLab implements DemoLab {
 
   @Override
   public List<String> orderNumbers(Side side) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (Connection c = admin(side, DATABASE);
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT order_no FROM orders")) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
+    try (Connection c = admin(side, DATABASE)) {
+      return DemoLab.orderNumbers(c);
     }
-    return out;
   }
 
   private static String random() {

@@ -4,7 +4,6 @@ import dev.switchback.activities.postgres.PostgresMigrationSetup;
 import dev.switchback.activities.postgres.PostgresProvider;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.support.Connections;
-import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
@@ -238,15 +237,7 @@ public final class PostgresDemoLab implements DemoLab {
         "forward instance: " + PostgresMigrationSetup.createForward(connections, plan));
     PostgresProvider provider = new PostgresProvider();
     MigrationContext ctx = new MigrationContext(plan.workflowId(), plan, connections);
-    InstanceState state = DemoLab.awaitCaughtUp(provider, ctx);
-    progress.println(
-        "forward instance "
-            + state.instance()
-            + " "
-            + state.status()
-            + ", incremental, latency "
-            + state.latencyMs()
-            + " ms");
+    progress.println(DemoLab.caughtUp(DemoLab.awaitCaughtUp(provider, ctx)));
   }
 
   @Override
@@ -263,14 +254,8 @@ public final class PostgresDemoLab implements DemoLab {
 
   @Override
   public List<String> orderNumbers(Side side) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (Connection c = admin(side, DATABASE);
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT order_no FROM orders")) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
+    try (Connection c = admin(side, DATABASE)) {
+      return DemoLab.orderNumbers(c);
     }
-    return out;
   }
 }

@@ -1,15 +1,14 @@
 package dev.switchback.demo;
 
+import static dev.switchback.demo.Timelines.assertStepsInOrder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchback.messages.values.Outcome;
 import dev.switchback.messages.values.Side;
-import dev.switchback.messages.values.TimelineEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,26 +99,6 @@ class CutoverEndToEndTest {
         "unfenceSource",
         "pointApplicationToSource",
         "resumeApplication");
-  }
-
-  private static void assertStepsInOrder(List<TimelineEntry> timeline, String... steps) {
-    int from = 0;
-    for (String step : steps) {
-      int found = -1;
-      for (int i = from; i < timeline.size(); i++) {
-        if (timeline.get(i).step().equals(step)) {
-          found = i;
-          break;
-        }
-      }
-      assertTrue(
-          found >= 0,
-          step
-              + " missing or out of order in "
-              + timeline.stream().map(TimelineEntry::step).toList());
-      assertEquals("OK", timeline.get(found).outcome(), step + ": " + timeline.get(found).detail());
-      from = found + 1;
-    }
   }
 
   static Path repository() {

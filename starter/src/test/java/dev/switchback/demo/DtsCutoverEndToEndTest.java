@@ -627,20 +627,7 @@ class DtsCutoverEndToEndTest {
   }
 
   private static void assertStepsInOrder(CutoverReport report, String... steps) {
-    List<TimelineEntry> timeline = report.timeline();
-    int from = 0;
-    for (String step : steps) {
-      int found = -1;
-      for (int i = from; i < timeline.size(); i++) {
-        if (timeline.get(i).step().equals(step)) {
-          found = i;
-          break;
-        }
-      }
-      assertTrue(found >= 0, step + " missing or out of order in " + steps(report));
-      assertEquals("OK", timeline.get(found).outcome(), step + ": " + timeline.get(found).detail());
-      from = found + 1;
-    }
+    Timelines.assertStepsInOrder(report.timeline(), () -> steps(report), steps);
   }
 
   private static TimelineEntry entry(CutoverReport report, String step) {

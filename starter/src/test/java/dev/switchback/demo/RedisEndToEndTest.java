@@ -1,5 +1,6 @@
 package dev.switchback.demo;
 
+import static dev.switchback.demo.Timelines.assertStepsInOrder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -200,26 +201,6 @@ class RedisEndToEndTest {
         .filter(e -> e.step().equals(name))
         .findFirst()
         .orElseThrow(() -> new AssertionError(name + " missing in " + r.timeline()));
-  }
-
-  static void assertStepsInOrder(List<TimelineEntry> timeline, String... steps) {
-    int from = 0;
-    for (String step : steps) {
-      int found = -1;
-      for (int i = from; i < timeline.size(); i++) {
-        if (timeline.get(i).step().equals(step)) {
-          found = i;
-          break;
-        }
-      }
-      assertTrue(
-          found >= 0,
-          step
-              + " missing or out of order in "
-              + timeline.stream().map(TimelineEntry::step).toList());
-      assertEquals("OK", timeline.get(found).outcome(), step + ": " + timeline.get(found).detail());
-      from = found + 1;
-    }
   }
 
   /**

@@ -40,6 +40,7 @@ public final class DtsProvider implements MigrationProvider {
   private static final Logger log = LoggerFactory.getLogger(DtsProvider.class);
   private final DtsClients clients;
   private final Clock clock;
+  private final DtsDataCheck verification;
   private final Map<String, Instant> pausedAt = new ConcurrentHashMap<>();
   private final Map<String, String> reverseByCutover = new ConcurrentHashMap<>();
   private final Set<String> writersStarted = ConcurrentHashMap.newKeySet();
@@ -51,6 +52,7 @@ public final class DtsProvider implements MigrationProvider {
   public DtsProvider(DtsClients clients, Clock clock) {
     this.clients = clients;
     this.clock = clock;
+    this.verification = new DtsDataCheck(clients, clock);
   }
 
   @Override
@@ -328,7 +330,7 @@ public final class DtsProvider implements MigrationProvider {
     }
     if (hasDataCheckTest(ctx.plan())) {
       try {
-        List<Integer> types = new DtsDataCheck(clients, clock).configuredChecks(ctx);
+        List<Integer> types = verification.configuredChecks(ctx);
         checks.add(
             new PreflightCheck(
                 "dts data verification",
@@ -366,7 +368,7 @@ public final class DtsProvider implements MigrationProvider {
   /** DTS's own data verification of the forward job, as a validation report. */
   @Override
   public ValidationReport dataCheck(MigrationContext ctx, List<String> tables) {
-    return new DtsDataCheck(clients, clock).report(ctx, tables);
+    return verification.report(ctx, tables);
   }
 
   private static boolean hasDataCheckTest(CutoverPlan plan) {

@@ -91,7 +91,7 @@ public class MySqlEngine implements DatabaseEngine {
 
   @Override
   public Sessions listSessions(EngineContext ctx) {
-    try (Connection c = open(ctx)) {
+    try (Connection c = ctx.connection()) {
       Dialect d = Dialect.of(c);
       return sessions(c, d, ctx, "1".equals(Sql.one(c, "SELECT @@GLOBAL.performance_schema")));
     } catch (SQLException e) {
@@ -106,7 +106,11 @@ public class MySqlEngine implements DatabaseEngine {
    */
   Sessions sessions(Connection c, Dialect d, EngineContext ctx, boolean performanceSchema)
       throws SQLException {
-    long self = Long.parseLong(Sql.one(c, "SELECT CONNECTION_ID()"));
+    Map<String, Object> me =
+        Sql.rows(c, "SELECT CONNECTION_ID() AS id, CONCAT(@@hostname, ':', @@port) AS server")
+            .get(0);
+    long self = Sql.number(me, "id");
+    String server = Sql.text(me, "server");
     Map<Long, String> programs = new HashMap<>();
     if (performanceSchema) {
       for (Map<String, Object> r :
@@ -118,7 +122,6 @@ public class MySqlEngine implements DatabaseEngine {
       }
     }
     List<Map<String, Object>> rows;
-    String server = Sql.one(c, "SELECT CONCAT(@@hostname, ':', @@port)");
     synchronized (TrxCache.lock(server)) {
       TrxCache.awaitFresh(server);
       try {
@@ -212,7 +215,7 @@ public class MySqlEngine implements DatabaseEngine {
 
   @Override
   public FenceResult fenceWrites(EngineContext ctx) {
-    try (Connection c = open(ctx)) {
+    try (Connection c = ctx.connection()) {
       Dialect d = Dialect.of(c);
       String variable = d.fenceVariable();
       boolean already = "1".equals(Sql.one(c, "SELECT @@GLOBAL." + variable));
@@ -286,7 +289,7 @@ public class MySqlEngine implements DatabaseEngine {
 
   @Override
   public FenceResult unfenceWrites(EngineContext ctx) {
-    try (Connection c = open(ctx)) {
+    try (Connection c = ctx.connection()) {
       Dialect d = Dialect.of(c);
       boolean was = "1".equals(Sql.one(c, "SELECT @@GLOBAL.read_only"));
       // read_only=OFF also turns super_read_only off on MySQL.
@@ -309,7 +312,7 @@ public class MySqlEngine implements DatabaseEngine {
           "migrationAccount.user is missing: name the account whose writes to revoke",
           dev.switchback.activities.FailureTypes.INVALID_PLAN);
     }
-    try (Connection c = open(ctx)) {
+    try (Connection c = ctx.connection()) {
       List<String> done = new ArrayList<>();
       for (Grants.Grant g : Grants.allOf(c, account)) {
         List<String> privs = WRITE_PRIVILEGES.stream().filter(g.privileges()::contains).toList();
@@ -335,7 +338,7 @@ public class MySqlEngine implements DatabaseEngine {
   public List<PreflightCheck> preflight(EngineContext ctx) {
     String side = ctx.side().word();
     List<PreflightCheck> out = new ArrayList<>();
-    try (Connection c = open(ctx)) {
+    try (Connection c = ctx.connection()) {
       Dialect d = Dialect.of(c);
       out.add(new PreflightCheck("mysql." + side + ".reachable", true, d.toString()));
       Set<String> mine = Grants.mine(c);
@@ -507,9 +510,5 @@ public class MySqlEngine implements DatabaseEngine {
     static void read(String server) {
       LAST_READ.put(server, System.nanoTime());
     }
-  }
-
-  private static Connection open(EngineContext ctx) throws SQLException {
-    return ctx.connections().connection(ctx.side().word(), ctx.endpoint());
   }
 }

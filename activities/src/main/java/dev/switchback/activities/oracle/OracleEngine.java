@@ -71,7 +71,7 @@ public final class OracleEngine implements DatabaseEngine {
 
   @Override
   public Sessions listSessions(EngineContext ctx) {
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       return OracleSessions.classify(
           query(c, OracleSessions.QUERY, List.of(), OracleSessions.Row::of), accounts(ctx));
     } catch (SQLException e) {
@@ -82,7 +82,7 @@ public final class OracleEngine implements DatabaseEngine {
   @Override
   public FenceResult fenceWrites(EngineContext ctx) {
     FenceMode mode = fenceMode(field(ctx), ctx.endpoint());
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       requireVersion(c, ctx, mode);
       List<User> users = applicationUsers(c, ctx);
       List<String> names = new ArrayList<>();
@@ -117,7 +117,7 @@ public final class OracleEngine implements DatabaseEngine {
   @Override
   public FenceResult unfenceWrites(EngineContext ctx) {
     FenceMode mode = fenceMode(field(ctx), ctx.endpoint());
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       requireVersion(c, ctx, mode);
       List<String> names = new ArrayList<>();
       for (User u : applicationUsers(c, ctx)) {
@@ -142,7 +142,7 @@ public final class OracleEngine implements DatabaseEngine {
   @Override
   public String revokeWrite(EngineContext ctx, String account) {
     String user = canonical(account);
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       if (query(
               c,
               "SELECT username FROM dba_users WHERE username = ?",
@@ -204,7 +204,7 @@ public final class OracleEngine implements DatabaseEngine {
       out.add(new PreflightCheck(f + ": Oracle options", false, e.getOriginalMessage()));
       return out;
     }
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       int major = c.getMetaData().getDatabaseMajorVersion();
       boolean versionOk = mode != FenceMode.READ_ONLY || major >= 23;
       out.add(
@@ -292,10 +292,6 @@ public final class OracleEngine implements DatabaseEngine {
 
   private static String field(EngineContext ctx) {
     return ctx.side().word();
-  }
-
-  private static Connection connect(EngineContext ctx) throws SQLException {
-    return ctx.connections().connection(field(ctx), ctx.endpoint());
   }
 
   /** Session matching compares names without case, as Oracle's ordinary identifiers do. */

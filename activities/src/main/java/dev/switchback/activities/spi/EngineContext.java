@@ -4,6 +4,8 @@ import dev.switchback.activities.support.Connections;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
+import java.sql.Connection;
+import java.sql.SQLException;
 
 /** What an engine needs for one call: the cutover, the side it acts on, connections. */
 public record EngineContext(
@@ -11,6 +13,11 @@ public record EngineContext(
 
   public EndpointSpec endpoint() {
     return plan.endpoint(side);
+  }
+
+  /** A pooled connection to this side's endpoint; the caller closes it. */
+  public Connection connection() throws SQLException {
+    return connections.connection(side.word(), endpoint());
   }
 
   /** The migration account's name, excluded from session checks. */

@@ -104,7 +104,7 @@ public final class SqlServerEngine implements DatabaseEngine {
 
   @Override
   public Sessions listSessions(EngineContext ctx) {
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       SessionAccounts accounts = accounts(c, ctx);
       return SqlServerSessions.classify(
           query(c, SqlServerSessions.QUERY, List.of(), SqlServerSessions.Row::of), accounts);
@@ -116,7 +116,7 @@ public final class SqlServerEngine implements DatabaseEngine {
   @Override
   public FenceResult fenceWrites(EngineContext ctx) {
     Options options = Options.of(field(ctx), ctx.endpoint());
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       String db = database(c, ctx);
       return options.fence() == FenceMode.DENY
           ? fenceDeny(c, ctx, options, db)
@@ -226,7 +226,7 @@ public final class SqlServerEngine implements DatabaseEngine {
   @Override
   public FenceResult unfenceWrites(EngineContext ctx) {
     Options options = Options.of(field(ctx), ctx.endpoint());
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       String db = database(c, ctx);
       List<String> done = new ArrayList<>();
       // The role is Switchback's own: it is lifted whatever the mode, so that a deny fence never
@@ -262,7 +262,7 @@ public final class SqlServerEngine implements DatabaseEngine {
 
   @Override
   public String revokeWrite(EngineContext ctx, String account) {
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       String db = database(c, ctx);
       Resolution r =
           SqlServerPrincipals.resolve(
@@ -319,7 +319,7 @@ public final class SqlServerEngine implements DatabaseEngine {
       out.add(new PreflightCheck(f + ": SQL Server options", false, e.getOriginalMessage()));
       return out;
     }
-    try (Connection c = connect(ctx)) {
+    try (Connection c = ctx.connection()) {
       String[] about =
           query(
                   c,
@@ -440,10 +440,6 @@ public final class SqlServerEngine implements DatabaseEngine {
 
   private static String field(EngineContext ctx) {
     return ctx.side().word();
-  }
-
-  private static Connection connect(EngineContext ctx) throws SQLException {
-    return ctx.connections().connection(field(ctx), ctx.endpoint());
   }
 
   /** The connection's database, refusing the system databases before any change. */
