@@ -52,6 +52,14 @@ public record MigrationSpec(
     return "redis".equals(provider) && reverseWritesThroughFence();
   }
 
+  /**
+   * Whether the engine's write fence lasts only while a worker renews it (Redis CLIENT PAUSE WRITE,
+   * renewed from one worker's memory): such a fence cannot be left standing after the cutover ends.
+   */
+  public boolean fenceHeldByWorker() {
+    return "redis".equals(provider);
+  }
+
   public boolean reverseWritesThroughFence() {
     String value = option("reverseWritesThroughFence", null);
     if (value != null) {

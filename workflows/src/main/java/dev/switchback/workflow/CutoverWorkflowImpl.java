@@ -66,6 +66,20 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Workflow version change: Redis attaches the reverse instance before its fence is lifted. */
   static final String REDIS_REVERSE_UNDER_FENCE = "redis-reverse-under-fence";
 
+  /** Workflow version change: a soak looks at the reverse instance at most ~48 times. */
+  static final String BOUNDED_SOAK_TICKS = "bounded-soak-ticks";
+
+  /** Workflow version change: a rollback ends the paused forward instance. */
+  static final String END_FORWARD_ON_ROLLBACK = "end-forward-on-rollback";
+
+  /** Workflow version change: a fence only a worker can hold is lifted when a rollback ends. */
+  static final String LIFT_WORKER_FENCE_ON_ROLLBACK = "lift-worker-fence-on-rollback";
+
+  /**
+   * At most this many looks at the reverse instance in a soak, so history does not grow with it.
+   */
+  private static final int SOAK_LOOKS = 48;
+
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
 
   private CutoverPlan plan;
@@ -102,6 +116,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private TestReport testReport;
   private ValidationReport validationReport;
   private final List<String> manualActions = new ArrayList<>();
+  private final List<String> finalizeProblems = new ArrayList<>();
 
   @Override
   public CutoverReport run(CutoverPlan input) {
@@ -135,6 +150,12 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       soak();
       gate(GatesSpec.FINALIZE);
       finalizeCutover();
+      if (!finalizeProblems.isEmpty()) {
+        reason =
+            "finalize incomplete: "
+                + String.join(", ", finalizeProblems)
+                + " failed; the application runs on the destination (see manual actions)";
+      }
       return finish(Outcome.COMPLETED);
     } catch (StopRequested stop) {
       return stop(stop.getMessage(), stop.by);
@@ -143,6 +164,19 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       String why = e instanceof CanceledFailure ? "the workflow was cancelled" : describeFailure(e);
       String by = e instanceof CanceledFailure ? "temporal-cancel" : SYSTEM;
       return stop(why, by);
+    } catch (RuntimeException e) {
+      // A defect in this code must not leave the workflow task retrying forever while the source
+      // is fenced: undo what was done, as for any failure, and say what broke.
+      rethrowNonDeterminism(e);
+      log.error("internal error in the cutover workflow", e);
+      return stop("internal error in the workflow (" + e + "); rolled back to be safe", SYSTEM);
+    }
+  }
+
+  /** Non-determinism is a deployment problem: the task must fail and wait for the right code. */
+  private static void rethrowNonDeterminism(RuntimeException e) {
+    if (e instanceof io.temporal.worker.NonDeterministicException) {
+      throw e;
     }
   }
 
@@ -196,7 +230,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     Duration deadline = duration(plan.thresholds().sessionCheckTimeout());
     step(
         "checkSessions",
-        () -> database(deadline).checkSessions(cutoverId, plan, Side.SOURCE),
+        () ->
+            interruptible(() -> databaseRead(deadline).checkSessions(cutoverId, plan, Side.SOURCE)),
         CutoverWorkflowImpl::sessions);
     checkStop();
   }
@@ -210,7 +245,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     Duration deadline = duration(plan.thresholds().instanceTimeout());
     step(
         "pauseInstance",
-        () -> migration(deadline).pauseInstance(cutoverId, plan, Direction.FORWARD),
+        () -> migrationStep(deadline).pauseInstance(cutoverId, plan, Direction.FORWARD),
         s -> s.instance() + " " + s.status() + detail(s.detail()));
     log.info("forward instance drained ({}) and paused", proof.method());
   }
@@ -219,7 +254,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     enter(direction == Direction.FORWARD ? Phase.SYNCING_SEQUENCES : phase);
     step(
         direction == Direction.FORWARD ? "syncSequences" : "syncSequencesBack",
-        () -> migration(Duration.ofMinutes(5)).syncSequences(cutoverId, plan, direction),
+        () -> migrationStep(Duration.ofMinutes(5)).syncSequences(cutoverId, plan, direction),
         r -> r.synced() + " synced" + detail(r.detail()));
   }
 
@@ -252,7 +287,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     InstanceState state =
         step(
             "startReverseIncremental",
-            () -> migration(deadline).startReverseIncremental(cutoverId, plan),
+            () -> migrationStep(deadline).startReverseIncremental(cutoverId, plan),
             s -> s.instance() + " " + s.status() + detail(s.detail()));
     reverseLatencyMs = state.latencyMs();
     checkStop();
@@ -276,7 +311,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     testReport =
         step(
             "runTests",
-            () -> verification(Duration.ofMinutes(10)).runTests(cutoverId, plan),
+            () ->
+                interruptible(() -> verification(Duration.ofMinutes(10)).runTests(cutoverId, plan)),
             r -> r.results().size() + " test(s), " + (r.passed() ? "all passed" : "FAILED"));
     if (!testReport.passed()) {
       String failed =
@@ -291,7 +327,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       validationReport =
           step(
               "validateData",
-              () -> verification(Duration.ofHours(2)).validateData(cutoverId, plan),
+              () ->
+                  interruptible(
+                      () -> verification(Duration.ofHours(2)).validateData(cutoverId, plan)),
               r -> r.tables().size() + " table(s), " + (r.passed() ? "identical" : "DIFFERENT"));
       if (!validationReport.passed() && Boolean.TRUE.equals(plan.validation().failOnDifference())) {
         markLastFailed();
@@ -311,8 +349,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     long start = Workflow.currentTimeMillis();
     int index = begin("soak", "for " + plan.soak() + "; rollback possible by signal");
     long end = start + soak.toMillis();
-    // Keep the reverse latency fresh in status without flooding history: one look a minute.
-    Duration tick = soak.compareTo(Duration.ofMinutes(10)) > 0 ? Duration.ofMinutes(1) : soak;
+    Duration tick = soakTick(soak);
     while (Workflow.currentTimeMillis() < end && !stopWanted()) {
       Duration left = Duration.ofMillis(end - Workflow.currentTimeMillis());
       Workflow.await(left.compareTo(tick) < 0 ? left : tick, this::stopWanted);
@@ -329,36 +366,91 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     checkStop();
   }
 
+  /**
+   * Keeps the reverse latency fresh in status without letting history grow with the soak: one look
+   * a minute, and at most {@link #SOAK_LOOKS} looks however long the soak (a 30-day soak looks
+   * every 15 hours; gates and timers cost no events while they wait).
+   */
+  private Duration soakTick(Duration soak) {
+    if (Workflow.getVersion(BOUNDED_SOAK_TICKS, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      return soak.compareTo(Duration.ofMinutes(10)) > 0 ? Duration.ofMinutes(1) : soak;
+    }
+    Duration spread = soak.dividedBy(SOAK_LOOKS);
+    Duration tick = spread.compareTo(Duration.ofMinutes(1)) > 0 ? spread : Duration.ofMinutes(1);
+    return tick.compareTo(soak) < 0 ? tick : soak;
+  }
+
+  /**
+   * The point of no return (invariant 7, as Vitess marks it): once the finalize gate is passed the
+   * reverse instance is ended, so no failure and no cancel quiesces, fences or points the
+   * application again. Each step runs detached from the workflow's cancellation and a failing step
+   * becomes a manual action; the others still run.
+   */
   private void finalizeCutover() {
     enter(Phase.FINALIZING);
     finalizing = true;
+    Workflow.newDetachedCancellationScope(this::finalizeSteps).run();
+  }
+
+  private void finalizeSteps() {
     Duration deadline = duration(plan.thresholds().instanceTimeout());
-    step(
-        "terminateReverseInstance",
-        () -> compensation(deadline).terminateInstance(cutoverId, plan, Direction.REVERSE),
-        s -> s.instance() + " " + s.status());
-    reverseStarting = false;
-    if (sourceFenced && plan.migration().reverseInstanceFencesSource()) {
+    boolean reverseEnded =
+        finalStep(
+            "terminateReverseInstance",
+            () -> compensation(deadline).terminateInstance(cutoverId, plan, Direction.REVERSE),
+            s -> s.instance() + " " + s.status(),
+            "end the reverse instance "
+                + plan.migration().reverseInstance()
+                + " by hand: it still carries the destination's writes to the old source");
+    if (reverseEnded) {
+      reverseStarting = false;
+    }
+    if (reverseEnded && sourceFenced && plan.migration().reverseInstanceFencesSource()) {
       sourceFenced = false;
       manualActions.add(
           "the old source was fenced by being the reverse instance's read-only replica; with the"
               + " reverse instance terminated it is a writable master again: keep clients away"
               + " from it until you decommission or reuse it");
     }
-    step(
+    finalStep(
         "terminateForwardInstance",
         () -> compensation(deadline).terminateInstance(cutoverId, plan, Direction.FORWARD),
-        s -> s.instance() + " " + s.status() + detail(s.detail()));
+        s -> s.instance() + " " + s.status() + detail(s.detail()),
+        "end the forward instance "
+            + plan.migration().instance()
+            + " by hand (never resume it); "
+            + FORWARD_HOLDS);
     if (plan.migrationAccount().revoke()) {
-      step(
+      finalStep(
           "revokeMigrationAccount",
           () -> compensationDb().revokeMigrationAccount(cutoverId, plan),
-          s -> s);
+          s -> s,
+          "revoke the write privileges of the migration account '"
+              + plan.migrationAccount().user()
+              + "' by hand");
     }
     if (sourceFenced) {
       manualActions.add(
           "the old source stays fenced for application accounts so nothing writes to it by"
               + " mistake; lift the fence when you decommission or reuse it");
+    }
+  }
+
+  private static final String FORWARD_HOLDS =
+      "until it is ended it may hold resources on the source, such as a replication slot that"
+          + " retains WAL until the source's disk is full";
+
+  /** A finalize step: a failure is reported with what to do by hand, never undone. */
+  private <T> boolean finalStep(
+      String name, Supplier<T> body, Function<T, String> detail, String byHand) {
+    try {
+      step(name, body, detail);
+      return true;
+    } catch (ActivityFailure | CanceledFailure e) {
+      finalizeProblems.add(name);
+      manualActions.add(name + " failed: " + describeFailure(e) + "; " + byHand);
+      return false;
     }
   }
 
@@ -584,10 +676,66 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     enter(Phase.ROLLING_BACK);
     // Detached: a cancelled workflow still rolls back (invariant 6).
     boolean[] complete = new boolean[1];
-    Workflow.newDetachedCancellationScope(
-            () -> complete[0] = switchStarted ? rollbackAfterSwitch() : rollbackBeforeSwitch())
-        .run();
+    Workflow.newDetachedCancellationScope(() -> complete[0] = rollBack()).run();
     return finish(complete[0] ? Outcome.ROLLED_BACK : Outcome.FAILED);
+  }
+
+  private boolean rollBack() {
+    try {
+      boolean back = switchStarted ? rollbackAfterSwitch() : rollbackBeforeSwitch();
+      if (back) {
+        endPausedForwardInstance();
+      }
+      return back;
+    } catch (RuntimeException e) {
+      rethrowNonDeterminism(e);
+      log.error("internal error while rolling back", e);
+      manualActions.add("the rollback stopped on an internal error: " + e);
+      manualActions.addAll(stateForOperator());
+      return false;
+    }
+  }
+
+  /**
+   * A paused forward instance is never resumed (the seed), so once the application is back on the
+   * source it is ended: left paused it could hold the source's WAL (a PostgreSQL slot) forever.
+   * Failing to end it does not undo the rollback; it is a manual action.
+   */
+  private void endPausedForwardInstance() {
+    if (!forwardPaused) {
+      return;
+    }
+    String instance = plan.migration().instance();
+    if (Workflow.getVersion(END_FORWARD_ON_ROLLBACK, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      manualActions.add(
+          "the forward instance "
+              + instance
+              + " is paused and must never be resumed (the seed's rule): recreate the migration"
+              + " before the next cutover");
+      return;
+    }
+    try {
+      step(
+          "endForwardInstance",
+          () ->
+              compensation(instanceTimeout()).terminateInstance(cutoverId, plan, Direction.FORWARD),
+          s -> s.instance() + " " + s.status() + detail(s.detail()));
+      forwardPaused = false;
+      manualActions.add(
+          "the forward instance "
+              + instance
+              + " was paused (a paused instance is never resumed) and is now ended: recreate the"
+              + " migration before the next cutover");
+    } catch (ActivityFailure | CanceledFailure e) {
+      manualActions.add(
+          "ending the paused forward instance "
+              + instance
+              + " failed: "
+              + describeFailure(e)
+              + "; never resume it, end it by hand: "
+              + FORWARD_HOLDS);
+    }
   }
 
   /** Before the switch the application never left the source: undo in reverse, simply. */
@@ -632,13 +780,6 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       }
       appQuiesced = false;
       writesResumed();
-    }
-    if (forwardPaused) {
-      manualActions.add(
-          "the forward instance "
-              + plan.migration().instance()
-              + " is paused and must never be"
-              + " resumed (the seed's rule): recreate the migration before the next cutover");
     }
     return ok;
   }
@@ -724,13 +865,41 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     appQuiesced = false;
     writesResumed();
-    manualActions.add(
-        "the destination stays fenced for application accounts so nothing writes to it by"
-            + " mistake; the forward instance "
-            + plan.migration().instance()
-            + " is paused and"
-            + " must never be resumed: recreate the migration before the next cutover");
+    leaveDestinationFenced();
     return true;
+  }
+
+  /**
+   * The destination stays fenced for application accounts so nothing writes to it by mistake, where
+   * the fence holds by itself. A fence only a worker can hold (Redis CLIENT PAUSE, renewed from the
+   * worker's memory) would silently end at the worker's next restart: it is lifted, and the report
+   * says so.
+   */
+  private void leaveDestinationFenced() {
+    if (!plan.migration().fenceHeldByWorker()
+        || Workflow.getVersion(LIFT_WORKER_FENCE_ON_ROLLBACK, Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION) {
+      manualActions.add(
+          "the destination stays fenced for application accounts so nothing writes to it by"
+              + " mistake; lift the fence when you decommission or reuse it");
+      return;
+    }
+    try {
+      step(
+          "unfenceDestination",
+          () -> compensationDb().unfenceWrites(cutoverId, plan, Side.DESTINATION),
+          f -> f.method());
+      destinationFenced = false;
+      manualActions.add(
+          "the destination is writable again: its write fence lasts only while a worker renews"
+              + " it, so it was lifted rather than left to lapse unnoticed; keep the application's"
+              + " clients away from it until you decommission or re-seed it");
+    } catch (ActivityFailure | CanceledFailure e) {
+      manualActions.add(
+          "lifting the destination's fence failed: "
+              + describeFailure(e)
+              + "; it lapses by itself within the fence period once no worker renews it");
+    }
   }
 
   /** Runs one compensation; a failure is reported, never swallowed (invariant 6). */
@@ -952,15 +1121,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   }
 
   static String describeFailure(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && (t instanceof ActivityFailure)) {
-      t = t.getCause();
-    }
-    if (t instanceof ApplicationFailure af) {
-      String msg = af.getOriginalMessage();
-      return (af.getType() == null ? "" : af.getType() + ": ") + msg;
-    }
-    return t.getMessage();
+    return Failures.describe(e);
   }
 
   // ---------------------------------------------------------------- activity stubs
@@ -990,6 +1151,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
    * heartbeats); forward steps give up after a few attempts so a broken step rolls back.
    */
   private static ActivityOptions options(Duration deadline, int attempts, boolean mutating) {
+    // The heartbeat timeout finds a dead worker, not a slow step: the worker heartbeats while any
+    // activity's call runs (HeartbeatTicker), and the deadline above ends a slow one.
     return ActivityOptions.newBuilder()
         .setStartToCloseTimeout(deadline.plus(Duration.ofMinutes(1)))
         .setHeartbeatTimeout(Duration.ofSeconds(10))
@@ -1010,12 +1173,26 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         .build();
   }
 
+  /** Read-only waits and looks (latency, drain, describe): a stop request ends them at once. */
   private MigrationActivities migration(Duration deadline) {
     return Workflow.newActivityStub(MigrationActivities.class, options(deadline, 5, false));
   }
 
+  /**
+   * Steps that change the instance (pause, create the reverse instance, sync sequences): on a
+   * cancel the workflow waits until the step has ended, so its compensation never races it.
+   */
+  private MigrationActivities migrationStep(Duration deadline) {
+    return Workflow.newActivityStub(MigrationActivities.class, options(deadline, 5, true));
+  }
+
   private DatabaseActivities database(Duration deadline) {
     return Workflow.newActivityStub(DatabaseActivities.class, options(deadline, 5, true));
+  }
+
+  /** The session check: read-only, so a stop request ends it at once. */
+  private DatabaseActivities databaseRead(Duration deadline) {
+    return Workflow.newActivityStub(DatabaseActivities.class, options(deadline, 5, false));
   }
 
   private RouterActivities router() {

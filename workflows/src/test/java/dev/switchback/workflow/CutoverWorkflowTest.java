@@ -1,5 +1,7 @@
 package dev.switchback.workflow;
 
+import static dev.switchback.workflow.CutoverTestEnv.awaitPhase;
+import static dev.switchback.workflow.CutoverTestEnv.rootMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,19 +18,14 @@ import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.GatesSpec;
 import dev.switchback.plan.MigrationSpec;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
-import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.worker.Worker;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -68,48 +65,35 @@ class CutoverWorkflowTest {
           "terminateInstance:REVERSE",
           "unfenceWrites:SOURCE",
           "pointApplication:SOURCE",
-          "resumeApplication");
+          "resumeApplication",
+          // A paused forward instance is never resumed; ended, it holds nothing on the source.
+          "terminateInstance:FORWARD");
 
   static final List<String> BACK_TO_SOURCE =
       List.of("unfenceWrites:SOURCE", "pointApplication:SOURCE", "resumeApplication");
 
-  private TestWorkflowEnvironment env;
+  private CutoverTestEnv t;
   private FakeActivities fake;
   private WorkflowClient client;
 
   @BeforeEach
   void setUp() {
-    env = TestWorkflowEnvironment.newInstance();
-    env.registerSearchAttribute("SwitchbackPhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    env.registerSearchAttribute("SwitchbackOutcome", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    Worker worker = env.newWorker(CutoverWorkflow.TASK_QUEUE);
-    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-    fake = new FakeActivities();
-    worker.registerActivitiesImplementations(fake);
-    env.start();
-    client = env.getWorkflowClient();
+    t = new CutoverTestEnv();
+    fake = t.fake;
+    client = t.client;
   }
 
   @AfterEach
   void tearDown(org.junit.jupiter.api.TestInfo info) throws java.io.IOException {
     // mvn test -Dswitchback.recordHistories=DIR keeps each run's history for the replay test.
-    String dir = System.getProperty("switchback.recordHistories");
-    if (dir != null && !info.getDisplayName().startsWith("workflowIdMustBe")) {
-      String json = client.fetchHistory("cutover-orders").toJson(true);
-      String name = info.getDisplayName().replaceAll("[^A-Za-z0-9]+", "_");
-      java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
-      java.nio.file.Files.writeString(java.nio.file.Path.of(dir, name + ".json"), json);
+    if (!info.getDisplayName().startsWith("workflowIdMustBe")) {
+      t.recordHistory("cutover-orders", info.getDisplayName());
     }
-    env.close();
+    t.close();
   }
 
   private CutoverWorkflow stub(CutoverPlan plan) {
-    return client.newWorkflowStub(
-        CutoverWorkflow.class,
-        WorkflowOptions.newBuilder()
-            .setWorkflowId(plan.workflowId())
-            .setTaskQueue(CutoverWorkflow.TASK_QUEUE)
-            .build());
+    return t.stub(plan);
   }
 
   private CutoverReport run(CutoverPlan plan) {
@@ -172,15 +156,17 @@ class CutoverWorkflowTest {
 
   static Stream<Arguments> failuresBeforeTheSwitch() {
     List<String> back = BACK_TO_SOURCE;
+    List<String> backAndEndForward = concat(back, List.of("terminateInstance:FORWARD"));
     return Stream.of(
         Arguments.of("quiesceApplication", List.of("pointApplication:SOURCE", "resumeApplication")),
         Arguments.of("fenceWrites:SOURCE", back),
         Arguments.of("checkSessions:SOURCE", back),
         Arguments.of("awaitDrained:FORWARD", back),
-        Arguments.of("pauseInstance:FORWARD", back),
-        Arguments.of("syncSequences:FORWARD", back),
+        Arguments.of("pauseInstance:FORWARD", backAndEndForward),
+        Arguments.of("syncSequences:FORWARD", backAndEndForward),
         Arguments.of(
-            "startReverseIncremental", concat(List.of("terminateInstance:REVERSE"), back)));
+            "startReverseIncremental",
+            concat(List.of("terminateInstance:REVERSE"), backAndEndForward)));
   }
 
   @ParameterizedTest(name = "failure in {0}")
@@ -224,7 +210,15 @@ class CutoverWorkflowTest {
         fake.mutations());
     assertTrue(report.reason().startsWith("smoke test failed: orders readable"), report.reason());
     assertFalse(report.tests().passed());
-    assertTrue(report.writeOutageMs() >= 0);
+    // The outage is both switches: writes stopped (quiesce begins) until resumed, each way.
+    List<dev.switchback.messages.values.TimelineEntry> quiesce =
+        report.timeline().stream().filter(e -> e.step().equals("quiesceApplication")).toList();
+    List<dev.switchback.messages.values.TimelineEntry> resume =
+        report.timeline().stream().filter(e -> e.step().equals("resumeApplication")).toList();
+    assertEquals(
+        (resume.get(0).endedAtMillis() - quiesce.get(0).startedAtMillis())
+            + (resume.get(1).endedAtMillis() - quiesce.get(1).startedAtMillis()),
+        report.writeOutageMs());
   }
 
   @Test
@@ -336,7 +330,9 @@ class CutoverWorkflowTest {
     List<String> expected =
         concat(
             FORWARD.subList(0, FORWARD.indexOf("startReverseIncremental") + 1),
-            concat(List.of("terminateInstance:REVERSE"), BACK_TO_SOURCE));
+            concat(
+                List.of("terminateInstance:REVERSE"),
+                concat(BACK_TO_SOURCE, List.of("terminateInstance:FORWARD"))));
     assertEquals(expected, fake.mutations());
   }
 
@@ -492,39 +488,5 @@ class CutoverWorkflowTest {
     WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> wf.run(plan));
     assertTrue(((ApplicationFailure) e.getCause()).getOriginalMessage().contains("cutover-orders"));
     assertEquals(List.of(), fake.calls);
-  }
-
-  private void awaitPhase(CutoverWorkflow wf, Phase phase) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (System.currentTimeMillis() < deadline) {
-      try {
-        if (wf.status().phase() == phase) {
-          return;
-        }
-      } catch (RuntimeException notStartedYet) {
-        // the first workflow task may not have run yet
-      }
-      CompletableFuture.runAsync(() -> {}).join();
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-    throw new AssertionError("workflow never reached " + phase + "; status " + wf.status());
-  }
-
-  private static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c.getMessage();
-  }
-
-  @SuppressWarnings("unused")
-  private static Duration unused() {
-    return Duration.ZERO;
   }
 }

@@ -26,8 +26,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Records every activity call in order, and fails the ones it is told to. The workflow tests are
@@ -43,10 +46,44 @@ final class FakeActivities
   volatile boolean smokeTestFails;
   volatile boolean dataDiffers;
   volatile boolean blockCatchUp;
+  volatile boolean runTestsReturnsNull;
   final CountDownLatch catchUpStarted = new CountDownLatch(1);
+  private final Map<String, CountDownLatch> held = new ConcurrentHashMap<>();
+  private final Map<String, CountDownLatch> entered = new ConcurrentHashMap<>();
+
+  /**
+   * Makes the next call of {@code name} block until {@link #release}, as a slow step does. It keeps
+   * going when its activity is cancelled, as a create loop that must finish its work does, and
+   * records {@code name:done} when it returns.
+   */
+  void hold(String name) {
+    entered.put(name, new CountDownLatch(1));
+    held.put(name, new CountDownLatch(1));
+  }
+
+  void release(String name) {
+    held.get(name).countDown();
+  }
+
+  boolean awaitEntered(String name) throws InterruptedException {
+    return entered.get(name).await(30, TimeUnit.SECONDS);
+  }
 
   private void call(String name) {
     calls.add(name);
+    CountDownLatch release = held.get(name);
+    if (release != null) {
+      entered.get(name).countDown();
+      try {
+        if (!release.await(60, TimeUnit.SECONDS)) {
+          throw new IllegalStateException(name + " was held for 60 s: the test never released it");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      calls.add(name + ":done");
+    }
     if (failAlways.contains(name) || failOnce.remove(name)) {
       throw ApplicationFailure.newNonRetryableFailure("injected failure in " + name, "Injected");
     }
@@ -57,6 +94,7 @@ final class FakeActivities
     synchronized (calls) {
       return calls.stream()
           .filter(c -> !c.startsWith("describeInstance") && !c.startsWith("preflight"))
+          .filter(c -> !c.endsWith(":done") && !c.endsWith(":cancelled"))
           .toList();
     }
   }
@@ -172,6 +210,9 @@ final class FakeActivities
   @Override
   public TestReport runTests(String cutoverId, CutoverPlan plan) {
     call("runTests");
+    if (runTestsReturnsNull) {
+      return null;
+    }
     return new TestReport(
         !smokeTestFails,
         List.of(
