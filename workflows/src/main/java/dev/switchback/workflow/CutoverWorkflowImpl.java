@@ -161,7 +161,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       return stop(stop.getMessage(), stop.by);
     } catch (ActivityFailure | CanceledFailure e) {
       // CanceledFailure: the workflow itself was cancelled (temporal workflow cancel): roll back.
-      String why = e instanceof CanceledFailure ? "the workflow was cancelled" : describeFailure(e);
+      String why = e instanceof CanceledFailure ? "the workflow was cancelled" : Failures.reason(e);
       String by = e instanceof CanceledFailure ? "temporal-cancel" : SYSTEM;
       return stop(why, by);
     } catch (RuntimeException e) {
@@ -1062,7 +1062,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     Duration deadline = duration(plan.thresholds().drainTimeout());
     return step(
         name,
-        () -> migration(deadline).awaitDrained(cutoverId, plan, direction),
+        () -> interruptible(() -> migration(deadline).awaitDrained(cutoverId, plan, direction)),
         CutoverWorkflowImpl::proof);
   }
 

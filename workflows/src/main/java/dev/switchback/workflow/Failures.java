@@ -32,6 +32,18 @@ final class Failures {
     return t.getMessage();
   }
 
+  /** The reason a failed step ends the cutover: which step, then why. */
+  static String reason(Throwable e) {
+    String why = describe(e);
+    if (e instanceof ActivityFailure af) {
+      String step = stepName(af.getActivityType());
+      if (step != null && !why.startsWith(step)) {
+        return step + " failed: " + why;
+      }
+    }
+    return why;
+  }
+
   private static String timeout(TimeoutFailure t) {
     String lastAttempt =
         t.getCause() == null ? "" : "; the last attempt saw: " + describe(t.getCause());

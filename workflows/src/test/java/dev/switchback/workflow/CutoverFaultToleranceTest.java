@@ -138,27 +138,33 @@ class CutoverFaultToleranceTest {
   // -------------------------------- a rollback request interrupts tests and validation (finding 3)
 
   @ParameterizedTest(name = "rollback during {0}")
-  @ValueSource(strings = {"runTests", "validateData"})
-  void aRollbackRequestInterruptsTheTestsAtOnce(String step) throws Exception {
+  @CsvSource({
+    "checkSessions:SOURCE, unfenceWrites:SOURCE",
+    "awaitDrained:FORWARD, unfenceWrites:SOURCE",
+    "runTests, quiesceApplication",
+    "validateData, quiesceApplication"
+  })
+  void aRollbackRequestInterruptsAReadOnlyStepAtOnce(String step, String compensation)
+      throws Exception {
     fake.hold(step);
     CutoverWorkflow wf = t.start(TestPlans.auto());
     try {
       assertTrue(fake.awaitEntered(step));
       wf.requestRollback(new RollbackRequest("alice", "customers see errors"));
-      // The rollback runs while the step is still busy: the application does not keep writing to
-      // the destination for as long as the tests take.
+      // The rollback runs while the step is still busy: after the switch the application does not
+      // keep writing to the destination for as long as the tests take.
       await(
-          "the rollback quiesces the application while " + step + " still runs",
-          () ->
-              fake.mutations().lastIndexOf("quiesceApplication") > fake.mutations().indexOf(step));
+          "the rollback runs " + compensation + " while " + step + " still runs",
+          () -> fake.mutations().lastIndexOf(compensation) > fake.mutations().indexOf(step));
     } finally {
       fake.release(step);
     }
     CutoverReport report = result(wf);
     assertEquals(Outcome.ROLLED_BACK, report.outcome(), report.toString());
     assertEquals("alice", report.requestedBy());
+    String name = step.split(":")[0];
     TimelineEntry entry =
-        report.timeline().stream().filter(e -> e.step().equals(step)).findFirst().orElseThrow();
+        report.timeline().stream().filter(e -> e.step().equals(name)).findFirst().orElseThrow();
     assertEquals("INTERRUPTED", entry.outcome(), entry.toString());
   }
 

@@ -55,4 +55,20 @@ class FailuresTest {
                     "permission denied for role app", "PermissionDenied")));
     assertEquals("PermissionDenied: permission denied for role app", text);
   }
+
+  @Test
+  void theReasonACutoverStopsNamesTheStepFirst() {
+    assertEquals(
+        "fenceWrites failed: PermissionDenied: no privilege",
+        Failures.reason(
+            activity(
+                "FenceWrites",
+                ApplicationFailure.newNonRetryableFailure("no privilege", "PermissionDenied"))));
+    String timeout =
+        Failures.reason(
+            activity(
+                "RunTests",
+                new TimeoutFailure("timeout", null, TimeoutType.TIMEOUT_TYPE_HEARTBEAT)));
+    assertTrue(timeout.startsWith("runTests stopped reporting progress"), timeout);
+  }
 }
