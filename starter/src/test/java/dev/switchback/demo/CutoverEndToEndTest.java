@@ -98,7 +98,25 @@ class CutoverEndToEndTest {
         "terminateReverseInstance",
         "unfenceSource",
         "pointApplicationToSource",
-        "resumeApplication");
+        "resumeApplication",
+        "endForwardInstance");
+    // The paused forward instance is never resumed, so it is ended: no subscription is left on
+    // the destination and no slot on the source keeps WAL for it.
+    assertEquals(
+        0, count(5434, "pg_subscription WHERE subname = '" + PostgresDemoLab.FORWARD + "'"));
+    assertEquals(
+        0, count(5433, "pg_replication_slots WHERE slot_name = '" + PostgresDemoLab.FORWARD + "'"));
+  }
+
+  private static long count(int port, String fromWhere) throws java.sql.SQLException {
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
+        java.sql.ResultSet rs =
+            c.createStatement().executeQuery("SELECT count(*) FROM " + fromWhere)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   static Path repository() {

@@ -328,18 +328,23 @@ class DtsCutoverEndToEndTest {
         "syncSequencesBack",
         "terminateReverseInstance",
         "pointApplicationToSource",
-        "resumeApplication");
+        "resumeApplication",
+        "endForwardInstance");
     assertFenceAndDrainOnTheRealSource(report);
     assertTrue(
         report.manualActions().stream()
-            .anyMatch(a -> a.contains(dts.forwardJobId()) && a.contains("never be resumed")),
+            .anyMatch(a -> a.contains(dts.forwardJobId()) && a.contains("is now ended")),
         report.manualActions().toString());
 
     List<Call> calls = dts.calls();
     assertReverseCreatedOnceAndStartedAfterTheFenceLifted(calls, plan);
-    // The reverse instance drained under the real destination fence, then was ended; the forward
-    // one stays paused: no StopDtsJob, DeleteDtsJob or StartDtsJob ever names it.
+    // The reverse instance drained under the real destination fence, then was ended; the paused
+    // forward one is never resumed (no StartDtsJob names it) and is ended once the application
+    // is back on the source, so it holds nothing and costs nothing.
     int stopReverse = only(calls, "StopDtsJob", dts.reverseJobId()).seq();
+    int stopForward = only(calls, "StopDtsJob", dts.forwardJobId()).seq();
+    assertTrue(stopReverse < stopForward, "the forward task is ended last");
+    only(calls, "DeleteDtsJob", dts.forwardJobId());
     only(calls, "DeleteDtsJob", dts.reverseJobId());
     assertTrue(
         calls.stream()
@@ -358,8 +363,10 @@ class DtsCutoverEndToEndTest {
             "DescribeDtsJobs",
             "DescribeDataCheckTableDetails",
             "DescribeDataCheckTableDiffDetails",
-            "CreateReverseDtsJob"));
-    assertEquals("Suspending", dts.forwardStatus(), "the forward task is left paused");
+            "CreateReverseDtsJob",
+            "StopDtsJob",
+            "DeleteDtsJob"));
+    assertEquals("released", dts.forwardStatus(), "the paused forward task is ended");
     assertEquals("released", dts.reverseStatus());
     assertEveryRequestDocumentedAndSigned();
 
