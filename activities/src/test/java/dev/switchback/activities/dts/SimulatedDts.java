@@ -129,6 +129,17 @@ public final class SimulatedDts implements AutoCloseable {
     return this;
   }
 
+  /**
+   * A reverse task an operator made by hand before the cutover (for
+   * migration.options.reverseJobId): prechecked and held paused with its writer not started, as
+   * CreateReverseDtsJob leaves it.
+   */
+  public synchronized SimulatedDts reverseMadeByHand() {
+    reverse = new Job(reverseJobId(), "dts" + reverseJobId(), "SYNC", "orders_reverse_by_hand");
+    reverse.status = "Suspending";
+    return this;
+  }
+
   /** The value for migration.options.endpoint. */
   public String endpoint() {
     return "http://127.0.0.1:" + server.port();
