@@ -1,7 +1,10 @@
 package dev.switchback.cli;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,7 +33,11 @@ import java.util.stream.Collectors;
  * field and the fix, before anything is started.
  */
 public final class PlanFiles {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  // A key written twice would otherwise keep only its last value without a word: a second gates:
+  // block once made every gate auto.
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
   private PlanFiles() {}
 
@@ -60,6 +67,10 @@ public final class PlanFiles {
     try {
       tree = YAML.readTree(text);
     } catch (JsonProcessingException e) {
+      PlanProblem duplicate = duplicateKey(e);
+      if (duplicate != null) {
+        throw problems(file, duplicate);
+      }
       throw problems(
           file,
           new PlanProblem(
@@ -194,6 +205,43 @@ public final class PlanFiles {
       }
     }
     return new CliException(CliException.BAD_INPUT, b.toString(), problems, null);
+  }
+
+  /**
+   * The problem a key written twice in one mapping is (strict duplicate detection), or null for any
+   * other parse error. The parser stands on the duplicate when it reports it, so its path names the
+   * key in plan terms.
+   */
+  private static PlanProblem duplicateKey(JsonProcessingException e) {
+    if (!(e instanceof StreamReadException read)
+        || read.getProcessor() == null
+        || e.getOriginalMessage() == null
+        || !e.getOriginalMessage().startsWith("Duplicate field")) {
+      return null;
+    }
+    JsonParser parser = read.getProcessor();
+    StringBuilder field = new StringBuilder();
+    for (String part : parser.getParsingContext().pathAsPointer().toString().split("/")) {
+      if (part.isEmpty()) {
+        continue;
+      }
+      if (part.chars().allMatch(Character::isDigit)) {
+        field.append('[').append(part).append(']');
+      } else {
+        field
+            .append(field.length() == 0 ? "" : ".")
+            .append(part.replace("~1", "/").replace("~0", "~"));
+      }
+    }
+    String key = parser.getParsingContext().getCurrentName();
+    String where = field.length() == 0 ? "(plan)" : field.toString();
+    int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+    return new PlanProblem(
+        where,
+        "appears twice"
+            + (line < 1 ? "" : " (again at line " + line + ")")
+            + "; only one value can hold, and YAML would keep the last one without a word",
+        "keep one " + key + ": and merge what the two say into it");
   }
 
   private static String path(JsonMappingException e) {

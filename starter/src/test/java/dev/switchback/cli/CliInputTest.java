@@ -120,6 +120,56 @@ class CliInputTest {
   }
 
   @Test
+  void aDuplicateKeyIsRefusedNamingTheKeyAndTheLine() {
+    // A second gates: block used to replace the first silently, making every gate auto.
+    String yaml =
+        Plans.yaml("orders", "  quiesce: {mode: approval}\n  switch: {mode: approval}\n")
+            + "gates:\n  quiesce: {mode: auto}\n";
+    Path plan = Plans.write(dir, "dup.yaml", yaml);
+    List<String> lines = yaml.lines().toList();
+    int second = lines.lastIndexOf("gates:") + 1;
+    assertTrue(second > lines.indexOf("gates:") + 1, "the plan has two gates: blocks");
+
+    Cli.Result r = Cli.run("plan", "check", "--no-preflight", plan.toString());
+
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(
+        r.err().contains("gates: appears twice (again at line " + second + ")"), r.toString());
+    assertTrue(r.err().contains("fix: keep one gates: and merge"), r.toString());
+  }
+
+  @Test
+  void aDuplicateNestedKeyIsNamedByItsPath() {
+    Path plan =
+        Plans.write(
+            dir,
+            "dup-nested.yaml",
+            Plans.yaml("orders", null)
+                .replace(
+                    "  user: switchback\n  password",
+                    "  user: switchback\n  user: root\n  password"));
+
+    Cli.Result r = Cli.run("plan", "json", "--json", plan.toString());
+
+    assertEquals(2, r.exitCode(), r.toString());
+    assertEquals(
+        "source.user", r.json().get("problems").get(0).get("field").asText(), r.toString());
+  }
+
+  @Test
+  void everyExamplePlanPassesThePlanCheck() throws Exception {
+    List<Path> examples;
+    try (java.util.stream.Stream<Path> files = Files.list(Path.of("..", "plans"))) {
+      examples = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertFalse(examples.isEmpty(), "plans/*.yaml");
+    for (Path example : examples) {
+      Cli.Result r = Cli.run("plan", "check", "--no-preflight", example.toString());
+      assertEquals(0, r.exitCode(), example + ": " + r);
+    }
+  }
+
+  @Test
   void aMissingPlanFileIsBadInput() {
     Cli.Result r = Cli.run("plan", "check", dir.resolve("nope.yaml").toString());
     assertEquals(2, r.exitCode(), r.toString());

@@ -42,7 +42,7 @@ public record CutoverPlan(
         destination == null ? null : destination.withDefaults(),
         migrationAccount,
         router == null ? RouterSpec.manual() : router.withDefaults(),
-        (thresholds == null ? Thresholds.defaults() : thresholds.withDefaults()),
+        (thresholds == null ? Thresholds.defaults(migration) : thresholds.withDefaults(migration)),
         (gates == null ? GatesSpec.defaults() : gates.withDefaults()),
         approvers == null ? List.of() : List.copyOf(approvers),
         tests == null ? List.of() : tests.stream().map(TestSpec::withDefaults).toList(),

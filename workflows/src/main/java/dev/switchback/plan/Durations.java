@@ -8,12 +8,21 @@ import java.util.regex.Pattern;
 public final class Durations {
   private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
+  /**
+   * No wait in a cutover is longer than this; anything longer is a typo. Each plan field has its
+   * own tighter bounds ({@link DurationLimits}); this one only keeps every parsed value far inside
+   * what {@link Duration#toMillis()} and Temporal's timers can hold.
+   */
+  public static final Duration MAX = Duration.ofDays(3650);
+
   private Durations() {}
 
   /**
    * Parses {@code text}.
    *
-   * @throws IllegalArgumentException naming the accepted forms when {@code text} is not one
+   * @throws IllegalArgumentException naming {@code text} and the accepted forms when it is not a
+   *     duration, or when it is longer than {@link #MAX}; never a NumberFormatException or an
+   *     ArithmeticException, so a caller can report any bad text as a plan problem
    */
   public static Duration parse(String text) {
     if (text == null) {
@@ -26,18 +35,32 @@ public final class Durations {
               + text
               + "' is not a duration: write a number and a unit, e.g. 500ms, 5s, 2m, 1h, 1d");
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
+    String unit = m.group(2);
+    long perUnit =
+        switch (unit) {
+          case "ms" -> 1L;
+          case "s" -> 1_000L;
+          case "m" -> 60_000L;
+          case "h" -> 3_600_000L;
+          default -> 86_400_000L;
+        };
+    // Digits beyond what MAX can need are refused before any arithmetic, which could overflow.
+    String digits = m.group(1).replaceFirst("^0+(?=\\d)", "");
+    if (digits.length() > 12 || Long.parseLong(digits) > MAX.toMillis() / perUnit) {
+      throw new IllegalArgumentException(
+          "'" + text + "' is too long: no wait in a cutover may exceed " + MAX.toDays() + "d");
+    }
+    return Duration.ofMillis(Long.parseLong(digits) * perUnit);
   }
 
+  /** Whether {@link #parse} accepts {@code text}. */
   public static boolean valid(String text) {
-    return text != null && FORMAT.matcher(text.trim()).matches();
+    try {
+      parse(text);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** A short human rendering: {@code 1.2s}, {@code 3m05s}. */

@@ -34,15 +34,16 @@ public record MigrationSpec(
   }
 
   /**
-   * Whether the reverse instance can write into the source while the application fence is up.
-   * Native replication can (PostgreSQL apply workers ignore a read-only default; MySQL/MariaDB
-   * replication threads ignore read_only), so the fence stays up and a stray client cannot write to
-   * the old source. Redis too, in its own way: REPLICAOF is sent while the CLIENT PAUSE holds and
-   * turns the old source into a read-only replica, a fence by itself, after which the provider
-   * lifts the pause (which would hold back the reverse stream). DTS writes as an ordinary account,
-   * so the seed lifts the source's restriction before starting it. Option {@code
-   * reverseWritesThroughFence} overrides.
+   * Whether the provider proves a drain by an exact position (an LSN, a GTID set, a replication
+   * offset). DTS exposes none, so its drain is the seed's stability window: latency 0, then a
+   * window of steady latency, which the plan's drain deadline must leave room for. The plan has to
+   * know this before any worker is asked, so it is declared here, beside the other provider traits
+   * the workflow needs.
    */
+  public boolean provesDrainExactly() {
+    return !"dts".equals(provider);
+  }
+
   /**
    * Whether the reverse instance is itself the old source's fence: a Redis source attached as the
    * reverse instance's read-only replica, whose pause was lifted then. Terminating the reverse
@@ -60,6 +61,16 @@ public record MigrationSpec(
     return "redis".equals(provider);
   }
 
+  /**
+   * Whether the reverse instance can write into the source while the application fence is up.
+   * Native replication can (PostgreSQL apply workers ignore a read-only default; MySQL/MariaDB
+   * replication threads ignore read_only), so the fence stays up and a stray client cannot write to
+   * the old source. Redis too, in its own way: REPLICAOF is sent while the CLIENT PAUSE holds and
+   * turns the old source into a read-only replica, a fence by itself, after which the provider
+   * lifts the pause (which would hold back the reverse stream). DTS writes as an ordinary account,
+   * so the seed lifts the source's restriction before starting it. Option {@code
+   * reverseWritesThroughFence} overrides.
+   */
   public boolean reverseWritesThroughFence() {
     String value = option("reverseWritesThroughFence", null);
     if (value != null) {

@@ -1,8 +1,10 @@
 package dev.switchback.plan;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -61,6 +63,7 @@ public final class PlanValidator {
               "name the account the migration instance writes with (its sessions are excluded"
                   + " from the session check; its writes are revoked at finalize)"));
     }
+    migrationAccountIsItsOwn(plan, out);
     if (plan.migrationAccount() != null
         && plan.migrationAccount().password() != null
         && !SECRET_REF.matcher(plan.migrationAccount().password()).matches()) {
@@ -71,7 +74,7 @@ public final class PlanValidator {
               "write a reference: env:NAME or file:/path"));
     }
     router(plan.router(), out);
-    thresholds(plan.thresholds(), out);
+    thresholds(plan.thresholds(), plan.migration(), out);
     gates(plan, out);
     tests(plan.tests(), plan.migration() == null ? null : plan.migration().provider(), out);
     if (plan.validation() != null) {
@@ -196,14 +199,36 @@ public final class PlanValidator {
     duration("router.timeout", r.timeout(), out);
   }
 
-  private static void thresholds(Thresholds t, List<PlanProblem> out) {
+  private static void thresholds(Thresholds t, MigrationSpec m, List<PlanProblem> out) {
     duration("thresholds.maxLatencyToStart", t.maxLatencyToStart(), out);
     duration("thresholds.catchUpTimeout", t.catchUpTimeout(), out);
-    duration("thresholds.drainTimeout", t.drainTimeout(), out);
-    duration("thresholds.stabilityWindow", t.stabilityWindow(), out);
+    boolean drain = duration("thresholds.drainTimeout", t.drainTimeout(), out);
+    boolean window = duration("thresholds.stabilityWindow", t.stabilityWindow(), out);
     duration("thresholds.stabilityTolerance", t.stabilityTolerance(), out);
     duration("thresholds.sessionCheckTimeout", t.sessionCheckTimeout(), out);
     duration("thresholds.instanceTimeout", t.instanceTimeout(), out);
+    if (drain && window && m != null && !m.provesDrainExactly()) {
+      // The window starts only when latency first reads 0, some polls after the drain's deadline
+      // started, and a spike restarts it: a deadline of one window can never be met.
+      Duration needed = Durations.parse(t.stabilityWindow()).multipliedBy(2);
+      if (Durations.parse(t.drainTimeout()).compareTo(needed) < 0) {
+        out.add(
+            new PlanProblem(
+                "thresholds.drainTimeout",
+                t.drainTimeout()
+                    + " cannot hold the "
+                    + t.stabilityWindow()
+                    + " stability window "
+                    + m.provider()
+                    + " proves the drain with: the window starts only once latency reads 0 after"
+                    + " the fence, and a spike restarts it",
+                "set thresholds.drainTimeout to at least "
+                    + Durations.human(needed.toMillis())
+                    + " (twice thresholds.stabilityWindow; leave it out for the default, "
+                    + Thresholds.defaults(m).drainTimeout()
+                    + "), or shorten thresholds.stabilityWindow"));
+      }
+    }
   }
 
   private static void gates(CutoverPlan plan, List<PlanProblem> out) {
@@ -295,13 +320,89 @@ public final class PlanValidator {
     }
   }
 
-  private static void duration(String field, String value, List<PlanProblem> out) {
-    if (!Durations.valid(value)) {
+  /**
+   * Checks a duration field against its {@link DurationLimits limits}.
+   *
+   * @return whether the value is a duration within them
+   */
+  private static boolean duration(String field, String value, List<PlanProblem> out) {
+    DurationLimits.Limit limit = DurationLimits.of(field);
+    String range = "write a value from " + limit.min() + " to " + limit.max();
+    Duration d;
+    try {
+      d = Durations.parse(value);
+    } catch (IllegalArgumentException e) {
       out.add(
           new PlanProblem(
               field,
-              value == null ? "missing" : "'" + value + "' is not a duration",
-              "write a number and a unit, e.g. 500ms, 5s, 2m, 1h"));
+              value == null ? "missing" : e.getMessage(),
+              "write a number and a unit, e.g. 500ms, 5s, 2m, 1h, 1d; " + range));
+      return false;
+    }
+    if (d.compareTo(limit.minimum()) < 0 || d.compareTo(limit.maximum()) > 0) {
+      out.add(
+          new PlanProblem(
+              field,
+              "'"
+                  + value
+                  + "' is "
+                  + (d.compareTo(limit.minimum()) < 0 ? "shorter" : "longer")
+                  + " than makes sense for "
+                  + limit.meaning(),
+              range));
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The migration account must be an account of its own (the seed recommends a dedicated one): the
+   * session check leaves its sessions out, so as an application account the application's writers
+   * would be invisible to it, and finalize revokes its writes, which as an application account or
+   * as Switchback's admin account would stop the application or lock Switchback out.
+   */
+  private static void migrationAccountIsItsOwn(CutoverPlan plan, List<PlanProblem> out) {
+    MigrationAccountSpec account = plan.migrationAccount();
+    if (account == null || blank(account.user())) {
+      return;
+    }
+    String user = account.user().toLowerCase(Locale.ROOT);
+    for (String side : List.of("source", "destination")) {
+      EndpointSpec e = "source".equals(side) ? plan.source() : plan.destination();
+      if (e == null) {
+        continue;
+      }
+      List<String> apps = e.applicationAccounts() == null ? List.of() : e.applicationAccounts();
+      for (int i = 0; i < apps.size(); i++) {
+        // Account names compare without case, as the session check compares them.
+        if (apps.get(i) != null && user.equals(apps.get(i).toLowerCase(Locale.ROOT))) {
+          out.add(
+              new PlanProblem(
+                  "migrationAccount.user",
+                  "'"
+                      + account.user()
+                      + "' is also an application account ("
+                      + side
+                      + ".applicationAccounts["
+                      + i
+                      + "]): the session check would not see the application's sessions, and"
+                      + " finalize would revoke the application's writes",
+                  "give the migration instance a dedicated account and name that one here"));
+        }
+      }
+      if (account.revoke() && e.user() != null && user.equals(e.user().toLowerCase(Locale.ROOT))) {
+        out.add(
+            new PlanProblem(
+                "migrationAccount.user",
+                "'"
+                    + account.user()
+                    + "' is also Switchback's admin account ("
+                    + side
+                    + ".user): finalize would revoke the admin account's writes",
+                "give the migration instance a dedicated account, or, where it must be the admin"
+                    + " account (PostgreSQL before 16 creates subscriptions only as a superuser),"
+                    + " set migrationAccount.revokeAtFinalize: false"));
+      }
     }
   }
 

@@ -153,6 +153,120 @@ class PlanValidatorTest {
     assertEquals(List.of(), PlanValidator.problems(onDts.withDefaults()));
   }
 
+  @Test
+  void aMigrationAccountThatIsAnApplicationAccountIsRefused() {
+    CutoverPlan p = minimal();
+    CutoverPlan bad =
+        accounts(
+            p,
+            new EndpointSpec("postgres", p.source().url(), "postgres", null, List.of("shop"), null),
+            new EndpointSpec(
+                "postgres", p.destination().url(), "postgres", null, List.of("Migrator"), null),
+            new MigrationAccountSpec("migrator", null, false));
+
+    List<PlanProblem> problems = PlanValidator.problems(bad.withDefaults());
+
+    assertEquals(1, problems.size(), problems.toString());
+    assertEquals("migrationAccount.user", problems.get(0).field());
+    assertTrue(
+        problems.get(0).problem().contains("destination.applicationAccounts[0]"),
+        problems.toString());
+    assertTrue(problems.get(0).fix().contains("dedicated account"), problems.toString());
+  }
+
+  @Test
+  void aMigrationAccountThatIsTheAdminAccountIsRefusedWhileFinalizeWouldRevokeIt() {
+    CutoverPlan p = minimal();
+    CutoverPlan revoking =
+        accounts(p, p.source(), p.destination(), new MigrationAccountSpec("postgres", null, null));
+    CutoverPlan kept =
+        accounts(p, p.source(), p.destination(), new MigrationAccountSpec("postgres", null, false));
+
+    List<PlanProblem> problems = PlanValidator.problems(revoking.withDefaults());
+
+    assertEquals(
+        List.of("migrationAccount.user", "migrationAccount.user"),
+        problems.stream().map(PlanProblem::field).toList());
+    assertTrue(problems.get(0).problem().contains("(source.user)"), problems.toString());
+    assertTrue(problems.get(1).problem().contains("(destination.user)"), problems.toString());
+    assertTrue(
+        problems.get(0).fix().contains("migrationAccount.revokeAtFinalize: false"),
+        problems.toString());
+    // PostgreSQL before 16 needs a superuser for subscriptions: with revoke off it is allowed.
+    assertEquals(List.of(), PlanValidator.problems(kept.withDefaults()));
+  }
+
+  @Test
+  void aDtsPlanGetsDefaultsItsStabilityWindowFitsIn() {
+    CutoverPlan p = minimal();
+    CutoverPlan dts = with(p, dtsMigration(), p.source(), null);
+
+    CutoverPlan full = PlanValidator.validate(dts);
+
+    assertEquals("2m", full.thresholds().stabilityWindow());
+    assertEquals("10m", full.thresholds().drainTimeout());
+    assertEquals("15m", full.thresholds().instanceTimeout());
+    // Providers with an exact drain keep the seed's short deadlines.
+    assertEquals("2m", PlanValidator.validate(p).thresholds().drainTimeout());
+    assertEquals("5m", PlanValidator.validate(p).thresholds().instanceTimeout());
+  }
+
+  @Test
+  void aDtsDrainTimeoutThatCannotHoldTheStabilityWindowIsRefused() {
+    CutoverPlan p = minimal();
+    Thresholds tight = new Thresholds(null, null, "2m", "2m", null, null, null);
+    CutoverPlan dts = thresholds(with(p, dtsMigration(), p.source(), null), tight);
+    CutoverPlan postgres = thresholds(p, tight);
+
+    List<PlanProblem> problems = PlanValidator.problems(dts.withDefaults());
+
+    assertEquals(1, problems.size(), problems.toString());
+    assertEquals("thresholds.drainTimeout", problems.get(0).field());
+    assertTrue(problems.get(0).problem().contains("stability window"), problems.toString());
+    assertTrue(problems.get(0).fix().contains("at least 4m00s"), problems.toString());
+    assertEquals(List.of(), PlanValidator.problems(postgres.withDefaults()));
+    Thresholds roomy = new Thresholds(null, null, "4m", "2m", null, null, null);
+    CutoverPlan fits = thresholds(with(p, dtsMigration(), p.source(), null), roomy);
+    assertEquals(List.of(), PlanValidator.problems(fits.withDefaults()));
+  }
+
+  private static MigrationSpec dtsMigration() {
+    return new MigrationSpec("dts", "dtsjob1", null, java.util.Map.of("regionId", "cn-hangzhou"));
+  }
+
+  private static CutoverPlan accounts(
+      CutoverPlan p, EndpointSpec source, EndpointSpec destination, MigrationAccountSpec account) {
+    return new CutoverPlan(
+        p.name(),
+        p.migration(),
+        source,
+        destination,
+        account,
+        null,
+        null,
+        null,
+        p.approvers(),
+        null,
+        null,
+        null);
+  }
+
+  private static CutoverPlan thresholds(CutoverPlan p, Thresholds t) {
+    return new CutoverPlan(
+        p.name(),
+        p.migration(),
+        p.source(),
+        p.destination(),
+        p.migrationAccount(),
+        p.router(),
+        t,
+        p.gates(),
+        p.approvers(),
+        p.tests(),
+        p.validation(),
+        p.soak());
+  }
+
   /** {@code p} with another migration, source and tests. */
   private static CutoverPlan with(
       CutoverPlan p, MigrationSpec m, EndpointSpec source, List<TestSpec> tests) {

@@ -9,8 +9,6 @@ import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.ValidationReport;
-import dev.switchback.plan.CutoverPlan;
-import dev.switchback.plan.TestSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,6 +39,7 @@ public final class DtsProvider implements MigrationProvider {
   private final DtsClients clients;
   private final Clock clock;
   private final DtsDataCheck verification;
+  private final DtsPreflight preflight;
   private final Map<String, Instant> pausedAt = new ConcurrentHashMap<>();
   private final Map<String, String> reverseByCutover = new ConcurrentHashMap<>();
   private final Set<String> writersStarted = ConcurrentHashMap.newKeySet();
@@ -53,6 +52,7 @@ public final class DtsProvider implements MigrationProvider {
     this.clients = clients;
     this.clock = clock;
     this.verification = new DtsDataCheck(clients, clock);
+    this.preflight = new DtsPreflight(clients, verification);
   }
 
   @Override
@@ -83,10 +83,31 @@ public final class DtsProvider implements MigrationProvider {
                 + o.reverseName()
                 + ")");
       }
-      return state(api, reverse, null, true);
+      InstanceState s = state(api, reverse, null, true);
+      if (reverse.equals(o.reverseJobId())) {
+        s = adopted(s);
+      }
+      return s;
     } catch (DtsApiException e) {
       throw e.toFailure(o.regionId());
     }
+  }
+
+  /** The plan's migration.options.reverseJobId: a reverse job made by hand, adopted. */
+  @Override
+  public String adoptedReverseInstance(MigrationContext ctx) {
+    return DtsOptions.of(ctx.plan()).reverseJobId();
+  }
+
+  private static InstanceState adopted(InstanceState s) {
+    return new InstanceState(
+        s.instance(),
+        s.status(),
+        s.incremental(),
+        s.latencyMs(),
+        s.lagBytes(),
+        s.position(),
+        s.detail() + "; the reverse job given by migration.options.reverseJobId");
   }
 
   /** DTS has no exact position: the activity layer applies the seed's stability window. */
@@ -253,127 +274,13 @@ public final class DtsProvider implements MigrationProvider {
 
   @Override
   public List<PreflightCheck> preflight(MigrationContext ctx) {
-    List<PreflightCheck> checks = new ArrayList<>();
-    DtsOptions o;
-    try {
-      o = DtsOptions.of(ctx.plan());
-    } catch (ApplicationFailure e) {
-      checks.add(new PreflightCheck("dts options", false, e.getOriginalMessage()));
-      return checks;
-    }
-    checks.add(
-        new PreflightCheck(
-            "dts options",
-            true,
-            "region " + o.regionId() + ", endpoint " + o.protocol() + "://" + o.endpoint()));
-    DtsApi api;
-    try {
-      api = clients.api(o);
-    } catch (ApplicationFailure e) {
-      checks.add(new PreflightCheck("dts credentials", false, e.getOriginalMessage()));
-      return checks;
-    }
-    try {
-      DtsJobView v = DtsJobView.of(o.jobId(), api.describeJob(o.jobId(), o.dtsInstanceId()), false);
-      boolean usable =
-          ("RUNNING".equals(v.status()) && v.incremental())
-              || ("COMPLETED".equals(v.status()) && !v.incremental());
-      checks.add(
-          new PreflightCheck(
-              "dts forward instance",
-              usable,
-              "job "
-                  + o.jobId()
-                  + " is "
-                  + v.rawStatus()
-                  + (v.incremental() ? " with" : " without")
-                  + " an incremental stage"
-                  + (usable
-                      ? ""
-                      : "; the seed needs Running with the incremental stage, or Completed"
-                          + " when there is none")));
-      checks.add(
-          new PreflightCheck(
-              "dts reverse path",
-              v.incremental() || o.reverseJobId() != null,
-              v.incremental()
-                  ? "CreateReverseDtsJob then StartReverseWriter from the checkpoint DTS saves at"
-                      + " the pause"
-                  : "the job has no incremental stage, so there is no pause checkpoint for a"
-                      + " reverse writer: set migration.options.reverseJobId to a reverse job made"
-                      + " by hand"));
-    } catch (DtsApiException e) {
-      checks.add(
-          new PreflightCheck(
-              "dts forward instance", false, e.toFailure(o.regionId()).getOriginalMessage()));
-      return checks;
-    }
-    try {
-      String existing = findByName(api, o);
-      checks.add(
-          new PreflightCheck(
-              "dts reverse instance",
-              true,
-              existing == null
-                  ? "no job named " + o.reverseName() + " yet; it will be created after the pause"
-                  : "job "
-                      + existing
-                      + " already carries the name "
-                      + o.reverseName()
-                      + " and will be used as the reverse instance"));
-    } catch (ApplicationFailure e) {
-      checks.add(new PreflightCheck("dts reverse instance", false, e.getOriginalMessage()));
-    } catch (DtsApiException e) {
-      checks.add(
-          new PreflightCheck(
-              "dts reverse instance", false, e.toFailure(o.regionId()).getOriginalMessage()));
-    }
-    if (hasDataCheckTest(ctx.plan())) {
-      try {
-        List<Integer> types = verification.configuredChecks(ctx);
-        checks.add(
-            new PreflightCheck(
-                "dts data verification",
-                !types.isEmpty(),
-                types.isEmpty()
-                    ? "the plan has a dts-data-check test but job "
-                        + o.jobId()
-                        + " has no data verification configured (MigrationMode.FullDataCheck and"
-                        + " IncDataCheck are false): configure it on the job in DTS, or remove"
-                        + " the test"
-                    : "configured on job "
-                        + o.jobId()
-                        + ": "
-                        + String.join(
-                            " and ",
-                            types.stream()
-                                .map(t -> t == DtsDataCheck.FULL ? "full" : "incremental")
-                                .toList())
-                        + " data verification; read by the dts-data-check test after the"
-                        + " switch"));
-      } catch (ApplicationFailure e) {
-        checks.add(new PreflightCheck("dts data verification", false, e.getOriginalMessage()));
-      }
-    }
-    checks.add(
-        new PreflightCheck(
-            "dts write permissions",
-            true,
-            "SuspendDtsJob, CreateReverseDtsJob, StartReverseWriter, ModifyDtsJobName, StopDtsJob"
-                + " and DeleteDtsJob cannot be tried without side effects; docs/dts.md lists the"
-                + " RAM actions to grant"));
-    return checks;
+    return preflight.checks(ctx);
   }
 
   /** DTS's own data verification of the forward job, as a validation report. */
   @Override
   public ValidationReport dataCheck(MigrationContext ctx, List<String> tables) {
     return verification.report(ctx, tables);
-  }
-
-  private static boolean hasDataCheckTest(CutoverPlan plan) {
-    return plan.tests() != null
-        && plan.tests().stream().anyMatch(t -> TestSpec.DTS_DATA_CHECK.equals(t.type()));
   }
 
   private InstanceState state(DtsApi api, String job, String dtsInstanceId, boolean reverse) {
@@ -492,7 +399,7 @@ public final class DtsProvider implements MigrationProvider {
     return null;
   }
 
-  private String findByName(DtsApi api, DtsOptions o) {
+  static String findByName(DtsApi api, DtsOptions o) {
     // Type=name matches fuzzily, so the exact name is checked here.
     DescribeDtsJobsRequest r =
         new DescribeDtsJobsRequest()

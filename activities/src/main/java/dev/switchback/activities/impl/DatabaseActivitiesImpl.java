@@ -121,24 +121,7 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
                       + "; the seed requires it Running (or Completed when it has no incremental"
                       + " stage). Fix migration.instance or the instance first.");
         });
-    one(
-        checks,
-        "reverse instance not there yet",
-        () -> {
-          InstanceState s = provider(plan).describe(mctx, Direction.REVERSE);
-          boolean ok = "NOT_FOUND".equals(s.status());
-          return new PreflightCheck(
-              "",
-              ok,
-              ok
-                  ? "'" + plan.migration().reverseInstance() + "' is free"
-                  : "an instance named '"
-                      + plan.migration().reverseInstance()
-                      + "' already exists ("
-                      + state(s)
-                      + "); a leftover would be taken for this cutover's rollback path."
-                      + " Terminate it, or set migration.reverseInstance to another name.");
-        });
+    reverseInstance(checks, plan, mctx);
     if (plan.validation() != null) {
       one(
           checks,
@@ -160,6 +143,69 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
                   : "the router says the application already points at the destination ("
                       + r.detail()
                       + "); a cutover starts with the application on the source.");
+        });
+  }
+
+  /**
+   * A reverse instance the provider will create must not exist yet (a leftover would be taken for
+   * this cutover's rollback path); one the plan adopts must exist, and must not write yet: it is
+   * started only after the forward instance is paused.
+   */
+  private void reverseInstance(Checks checks, CutoverPlan plan, MigrationContext mctx) {
+    String adopted;
+    try {
+      adopted = provider(plan).adoptedReverseInstance(mctx);
+    } catch (RuntimeException e) {
+      // A provider that cannot read its options says so in its own checks.
+      adopted = null;
+    }
+    if (adopted != null) {
+      String id = adopted;
+      one(
+          checks,
+          "reverse instance given by the plan is there and not writing yet",
+          () -> {
+            InstanceState s = provider(plan).describe(mctx, Direction.REVERSE);
+            boolean ok = s.paused() || "STARTING".equals(s.status());
+            return new PreflightCheck(
+                "",
+                ok,
+                ok
+                    ? "'"
+                        + id
+                        + "' is "
+                        + state(s)
+                        + "; it is started as the reverse instance once the forward instance is"
+                        + " paused"
+                    : "the reverse instance '"
+                        + id
+                        + "' the plan gives is "
+                        + state(s)
+                        + "; it must exist, paused and not writing, before the cutover starts"
+                        + " (a reverse instance that writes now would carry the destination"
+                        + " back into the source while the application still writes there)."
+                        + " Fix the id in the plan, or leave it out so that Switchback creates"
+                        + " the reverse instance.");
+          });
+      return;
+    }
+    one(
+        checks,
+        "reverse instance not there yet",
+        () -> {
+          InstanceState s = provider(plan).describe(mctx, Direction.REVERSE);
+          boolean ok = "NOT_FOUND".equals(s.status());
+          return new PreflightCheck(
+              "",
+              ok,
+              ok
+                  ? "'" + plan.migration().reverseInstance() + "' is free"
+                  : "an instance named '"
+                      + plan.migration().reverseInstance()
+                      + "' already exists ("
+                      + state(s)
+                      + "); a leftover would be taken for this cutover's rollback path."
+                      + " Terminate it, or set migration.reverseInstance to another name.");
         });
   }
 

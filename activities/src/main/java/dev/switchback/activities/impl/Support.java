@@ -24,7 +24,9 @@ final class Support {
    */
   static Duration threshold(CutoverPlan plan, String field, Function<Thresholds, String> get) {
     Thresholds t =
-        plan.thresholds() == null ? Thresholds.defaults() : plan.thresholds().withDefaults();
+        plan.thresholds() == null
+            ? Thresholds.defaults(plan.migration())
+            : plan.thresholds().withDefaults(plan.migration());
     String value = get.apply(t);
     try {
       return Durations.parse(value);

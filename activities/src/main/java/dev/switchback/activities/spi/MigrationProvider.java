@@ -44,6 +44,15 @@ public interface MigrationProvider {
    */
   void createReverseIncremental(MigrationContext ctx);
 
+  /**
+   * The reverse instance the plan tells this provider to adopt instead of creating one (one an
+   * operator made by hand), or null when the provider creates it. Preflight then wants that
+   * instance present and not yet writing, where otherwise it wants no reverse instance yet.
+   */
+  default String adoptedReverseInstance(MigrationContext ctx) {
+    return null;
+  }
+
   /** Terminates the instance in {@code direction} and frees what it holds; no-op when gone. */
   void terminate(MigrationContext ctx, Direction direction);
 

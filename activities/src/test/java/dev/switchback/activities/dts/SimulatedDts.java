@@ -28,7 +28,9 @@ import java.util.function.BooleanSupplier;
  * <ul>
  *   <li>The forward task is Migrating with an incremental stage. Its Delay (milliseconds, a
  *       migration task) is 1200 while its source takes writes and drains to 0, fluctuating within a
- *       few hundred milliseconds (the seed's "within 2 seconds"), once the source is read-only.
+ *       few hundred milliseconds (the seed's "within 2 seconds"), once the source is read-only;
+ *       with a {@link #drainLag drain lag}, the first answers after that still show 1200, as DTS's
+ *       Delay trails the last transactions it still carries.
  *   <li>SuspendDtsJob pauses it asynchronously: one more DescribeDtsJobDetail still says Migrating,
  *       then Suspending (paused). StartDtsJob would resume it.
  *   <li>CreateReverseDtsJob makes a synchronization task that is Prechecking, then paused with its
@@ -82,6 +84,8 @@ public final class SimulatedDts implements AutoCloseable {
       new Job("n99m9jx822k" + number, "dtsn99m9jx822k" + number, "MIGRATION", FORWARD_NAME);
   private Job reverse;
   private int seq;
+  // Answers after the writer side turned read-only that still show the latency of before.
+  private int drainLag;
   // db.table -> {rows checked, inconsistent rows}; empty: no data verification on the job.
   private final Map<String, long[]> dataCheck = new java.util.LinkedHashMap<>();
 
@@ -112,6 +116,27 @@ public final class SimulatedDts implements AutoCloseable {
   public synchronized SimulatedDts fullDataCheck(
       String db, String table, long rows, long inconsistent) {
     dataCheck.put(db + "." + table, new long[] {rows, inconsistent});
+    return this;
+  }
+
+  /**
+   * Makes latency reach 0 only {@code answers} DescribeDtsJobDetail answers after the source (or,
+   * for the reverse task, the destination) turned read-only, as a real task does: it still applies
+   * what it read before the fence.
+   */
+  public synchronized SimulatedDts drainLag(int answers) {
+    this.drainLag = answers;
+    return this;
+  }
+
+  /**
+   * A reverse task an operator made by hand before the cutover (for
+   * migration.options.reverseJobId): prechecked and held paused with its writer not started, as
+   * CreateReverseDtsJob leaves it.
+   */
+  public synchronized SimulatedDts reverseMadeByHand() {
+    reverse = new Job(reverseJobId(), "dts" + reverseJobId(), "SYNC", "orders_reverse_by_hand");
+    reverse.status = "Suspending";
     return this;
   }
 
@@ -331,8 +356,12 @@ public final class SimulatedDts implements AutoCloseable {
           j.quietPolls = 0;
           return migration ? 1200L : 2L;
         }
+        if (j.quietPolls < drainLag) {
+          j.quietPolls++;
+          return migration ? 1200L : 2L;
+        }
         // Latency 0 with the fluctuation the seed expects; never above its 2 s tolerance.
-        return (j.quietPolls++ % 4 == 3) ? (migration ? 400L : 1L) : 0L;
+        return ((j.quietPolls++ - drainLag) % 4 == 3) ? (migration ? 400L : 1L) : 0L;
       }
       case "Suspending", "Finished" -> {
         return 0L;
