@@ -171,7 +171,10 @@ public final class SwitchbackWorker implements AutoCloseable {
             settings.namespace());
       }
       WorkflowClient client = WorkflowClient.newInstance(stubs, settings.clientOptions().build());
-      WorkerFactory factory = WorkerFactory.newInstance(client);
+      HeartbeatTicker ticker = new HeartbeatTicker();
+      opened.add(ticker);
+      WorkerFactory factory =
+          WorkerFactory.newInstance(client, Wiring.workerFactoryOptions(ticker));
       // No sticky execution: a zero sticky schedule-to-start timeout makes the SDK leave sticky
       // attributes out, so every workflow task goes to the shared task queue. A worker killed
       // with -9 then leaves nothing behind: the test server (embedded mode, `switchback server`)
@@ -204,6 +207,9 @@ public final class SwitchbackWorker implements AutoCloseable {
           settings,
           workflowTypes.stream().map(Class::getSimpleName).collect(Collectors.toList()),
           activities.stream().map(a -> a.getClass().getSimpleName()).collect(Collectors.toList()));
+      // The ticker's threads stop with the worker, after the factory terminated.
+      List<AutoCloseable> owned = new ArrayList<>(resources);
+      owned.add(ticker);
       return new SwitchbackWorker(
           server,
           metrics,
@@ -212,7 +218,7 @@ public final class SwitchbackWorker implements AutoCloseable {
           factory,
           settings,
           options.shutdownGrace(),
-          List.copyOf(resources));
+          List.copyOf(owned));
     } catch (RuntimeException e) {
       for (int i = opened.size() - 1; i >= 0; i--) {
         closeQuietly(opened.get(i));

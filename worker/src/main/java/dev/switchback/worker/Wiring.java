@@ -21,6 +21,7 @@ import dev.switchback.activities.sqlserver.SqlServerEngine;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.workflow.CutoverWorkflowImpl;
+import io.temporal.worker.WorkerFactoryOptions;
 import java.util.List;
 
 /**
@@ -49,6 +50,15 @@ public final class Wiring {
         .engine(new MongoEngine())
         .router(new ManualRouter())
         .router(new WebhookRouter(new Secrets()));
+  }
+
+  /**
+   * The worker factory's options: every activity runs under the heartbeat {@code ticker}, so a slow
+   * step is not taken for a dead worker (invariant 8). The real worker, the embedded mode and the
+   * end-to-end tests all build their factory from here.
+   */
+  public static WorkerFactoryOptions workerFactoryOptions(HeartbeatTicker ticker) {
+    return WorkerFactoryOptions.newBuilder().setWorkerInterceptors(ticker).build();
   }
 
   /** The workflow implementations the worker registers on task queue {@code switchback}. */

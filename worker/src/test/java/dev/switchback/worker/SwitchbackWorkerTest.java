@@ -12,6 +12,7 @@ import io.temporal.api.enums.v1.EventType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeKey;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.workflow.Workflow;
@@ -55,6 +56,29 @@ class SwitchbackWorkerTest {
     @Override
     public String run(int activityMillis) {
       Workflow.upsertTypedSearchAttributes(PHASE.valueSet("DRAINING"));
+      return activities.work(activityMillis);
+    }
+  }
+
+  @WorkflowInterface
+  public interface SlowProbeWorkflow {
+    @WorkflowMethod
+    String run(int activityMillis);
+  }
+
+  /** A step with a heartbeat timeout much shorter than its one blocking call, never retried. */
+  public static class SlowProbeWorkflowImpl implements SlowProbeWorkflow {
+    private final ProbeActivities activities =
+        Workflow.newActivityStub(
+            ProbeActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setHeartbeatTimeout(Duration.ofSeconds(2))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
+
+    @Override
+    public String run(int activityMillis) {
       return activities.work(activityMillis);
     }
   }
@@ -142,6 +166,30 @@ class SwitchbackWorkerTest {
     // Everything is released: the metrics port can be bound again.
     try (ServerSocket again = new ServerSocket(metricsPort)) {
       assertEquals(metricsPort, again.getLocalPort());
+    }
+  }
+
+  @Test
+  void workerKeepsAStepAliveThatBlocksPastItsHeartbeatTimeout() {
+    // The activity never heartbeats and sleeps three heartbeat timeouts: only the worker's own
+    // heartbeat ticker keeps it alive (invariant 8).
+    try (SwitchbackWorker worker =
+        SwitchbackWorker.start(
+            options(null, true, 0),
+            List.of(SlowProbeWorkflowImpl.class),
+            List.of(new ProbeActivitiesImpl()),
+            List.of())) {
+      SlowProbeWorkflow wf =
+          worker
+              .client()
+              .newWorkflowStub(
+                  SlowProbeWorkflow.class,
+                  WorkflowOptions.newBuilder()
+                      .setTaskQueue(CutoverWorkflow.TASK_QUEUE)
+                      .setWorkflowId("slow-" + UUID.randomUUID())
+                      .setWorkflowExecutionTimeout(Duration.ofMinutes(1))
+                      .build());
+      assertEquals("worked 6000ms", wf.run(6000));
     }
   }
 

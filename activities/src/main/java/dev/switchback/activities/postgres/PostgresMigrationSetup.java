@@ -51,8 +51,16 @@ public final class PostgresMigrationSetup {
       }
       requireSchema(src, dst, r);
       List<String> done = new ArrayList<>();
-      if (!Pg.exists(src, "SELECT 1 FROM pg_publication WHERE pubname = ?", name)) {
-        ignoreDuplicate(src, "CREATE PUBLICATION " + Pg.ident(name) + " FOR ALL TABLES");
+      // A publication made here is marked as ours, so terminating the instance drops it; one the
+      // operator made before is used as it is and left to them.
+      if (Publication.madeBySwitchback(src, name) == null) {
+        try {
+          Publication.createMarked(src, name);
+        } catch (SQLException e) {
+          if (!Pg.is(e, Pg.DUPLICATE_OBJECT)) {
+            throw e;
+          }
+        }
         done.add("publication " + name + " on the source");
       }
       // The slot is made here rather than by CREATE SUBSCRIPTION: a rerun after a failure finds it

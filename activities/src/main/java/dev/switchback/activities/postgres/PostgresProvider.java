@@ -110,7 +110,13 @@ public final class PostgresProvider implements MigrationProvider {
     }
     if (sub == null) {
       return new InstanceState(
-          r.instance, "NOT_FOUND", false, null, null, null, r.where() + " does not exist");
+          r.instance,
+          "NOT_FOUND",
+          false,
+          null,
+          null,
+          null,
+          r.where() + " does not exist" + left(ctx, r));
     }
     Slot slot = null;
     if (sub.slot() != null) {
@@ -121,6 +127,25 @@ public final class PostgresProvider implements MigrationProvider {
       }
     }
     return state(r, sub, slot);
+  }
+
+  /**
+   * What a terminated forward instance left on the source for the operator: a publication of the
+   * instance's name Switchback did not make. Empty for the reverse instance (its publication is
+   * always Switchback's) and when the source cannot be read (describe must still answer).
+   */
+  private static String left(MigrationContext ctx, Route r) {
+    if (r.direction != Direction.FORWARD) {
+      return "";
+    }
+    try (Connection c = read(ctx, r.publisher, r.publisherSpec)) {
+      return Boolean.FALSE.equals(Publication.madeBySwitchback(c, r.instance))
+          ? "; " + Publication.dropAdvice(r.instance, r.publisher)
+          : "";
+    } catch (SQLException | RuntimeException e) {
+      log.debug("cannot look for the publication {} on the source: {}", r.instance, e.toString());
+      return "";
+    }
   }
 
   private static InstanceState state(Route r, Subscription sub, Slot slot) {
@@ -430,8 +455,12 @@ public final class PostgresProvider implements MigrationProvider {
     // attempt which slot to drop. A slot left behind holds WAL on the publisher until its disk
     // fills.
     Subscription sub;
+    List<String> publications = new ArrayList<>(List.of(r.instance));
     try (Connection c = Pg.admin(ctx.connections(), r.subscriber.field(), r.subscriberSpec)) {
       sub = Subscription.find(c, r.instance);
+      if (sub != null) {
+        publications.addAll(Subscription.publications(c, sub.oid()));
+      }
       if (sub != null && sub.enabled()) {
         Pg.exec(c, "ALTER SUBSCRIPTION " + Pg.ident(r.instance) + " DISABLE");
       }
@@ -446,6 +475,16 @@ public final class PostgresProvider implements MigrationProvider {
       dropSlots(c, r, slots, sub == null ? null : sub.oid());
       if (direction == Direction.REVERSE) {
         Pg.exec(c, "DROP PUBLICATION IF EXISTS " + Pg.ident(r.instance));
+      } else {
+        // The forward publication is part of the instance only when setup-forward made it; an
+        // operator's stays (describe names the command that drops it). Dropped before the
+        // subscription, so a retry still finds its name there.
+        for (String pub : publications.stream().distinct().toList()) {
+          if (Boolean.TRUE.equals(Publication.madeBySwitchback(c, pub))) {
+            Pg.exec(c, "DROP PUBLICATION IF EXISTS " + Pg.ident(pub));
+            log.info("dropped publication {} on the {}", pub, r.publisher.field());
+          }
+        }
       }
     } catch (SQLException e) {
       throw Pg.failure("drop the slot of " + r.instance + " on the " + r.publisher.field(), e);

@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A subscription as its subscriber sees it.
@@ -24,6 +26,21 @@ record Subscription(
     Integer applyPid,
     int workers,
     long errors) {
+
+  /** The publications the subscription {@code oid} reads. */
+  static List<String> publications(Connection c, long oid) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT unnest(subpublications) FROM pg_subscription WHERE oid = ?")) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
 
   /** The subscription {@code name} of the connection's database, or null. */
   static Subscription find(Connection c, String name) throws SQLException {

@@ -449,6 +449,38 @@ abstract class MySqlProviderContract {
   }
 
   @Test
+  void rollbackEndsThePausedForwardInstanceCleanlyAndIdempotently() throws Exception {
+    // Issue 10, finding 12: after a rollback the workflow ends the paused forward instance, on a
+    // destination that is fenced (read_only) by then.
+    insert(Side.SOURCE, 1, 10, "snap-");
+    forwardRunning();
+    fenceSourceDrainAndPause();
+    provider.createReverseIncremental(ctx);
+    await(WAIT, "the reverse instance to run", () -> running(Direction.REVERSE));
+    insert(Side.DESTINATION, 11, 20, "after-switch-");
+    engine.fenceWrites(lab().engine(plan, Side.DESTINATION));
+    drain(Direction.REVERSE);
+    engine.unfenceWrites(lab().engine(plan, Side.SOURCE));
+    provider.terminate(ctx, Direction.REVERSE);
+    assertTrue(provider.describe(ctx, Direction.FORWARD).paused());
+
+    provider.terminate(ctx, Direction.FORWARD);
+    provider.terminate(ctx, Direction.FORWARD);
+
+    assertEquals("NOT_FOUND", provider.describe(ctx, Direction.FORWARD).status());
+    assertEquals("NOT_FOUND", provider.describe(ctx, Direction.REVERSE).status());
+    try (Connection d = lab().admin(Side.DESTINATION)) {
+      Dialect dialect = Dialect.of(d);
+      assertTrue(
+          ReplicaStatus.all(d, dialect).stream()
+              .noneMatch(r -> r.channel().equals("sbt_fwd_" + name)),
+          "the forward channel is still configured on the destination");
+    }
+    insert(Side.SOURCE, 21, 21, "back-on-source-");
+    engine.unfenceWrites(lab().engine(plan, Side.DESTINATION));
+  }
+
+  @Test
   void preflightPassesOnAReadyPairAndNamesWhatIsMissing() throws Exception {
     forwardRunning();
     List<PreflightCheck> checks = provider.preflight(ctx);

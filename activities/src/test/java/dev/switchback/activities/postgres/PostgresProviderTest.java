@@ -170,7 +170,11 @@ class PostgresProviderTest {
       assertNull(paused.latencyMs(), "no walsender, no latency");
       assertEquals(
           0,
-          p.dstLong("SELECT count(*) FROM pg_stat_subscription WHERE pid IS NOT NULL"),
+          // pg_stat_subscription is cluster-wide: other tests' subscriptions run on the lab too.
+          p.dstLong(
+              "SELECT count(*) FROM pg_stat_subscription WHERE pid IS NOT NULL AND subname = '"
+                  + p.forward
+                  + "'"),
           "PAUSED means no apply worker");
 
       p.src("INSERT INTO items VALUES (42)");

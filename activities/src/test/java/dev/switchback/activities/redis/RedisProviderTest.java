@@ -232,6 +232,30 @@ class RedisProviderTest {
   }
 
   @Test
+  void rollbackEndsThePausedForwardInstanceAndLeavesNoReplicationBetweenTheServers() {
+    // Issue 10, finding 12: after a rollback the workflow ends the paused forward instance.
+    RedisLab.attachForward();
+    provider.pause(ctx, Direction.FORWARD);
+    provider.createReverseIncremental(ctx);
+    RedisLab.await(
+        "the reverse instance to run",
+        Duration.ofSeconds(10),
+        () -> provider.describe(ctx, Direction.REVERSE).running());
+    provider.terminate(ctx, Direction.REVERSE);
+
+    provider.terminate(ctx, Direction.FORWARD);
+    provider.terminate(ctx, Direction.FORWARD);
+
+    for (int port : new int[] {SOURCE_PORT, DESTINATION_PORT}) {
+      RedisInfo replication = RedisLab.info(port, "replication");
+      assertEquals("master", replication.get("role"), "port " + port);
+      assertEquals("0", replication.get("connected_slaves"), "a replica still attached to " + port);
+    }
+    InstanceState forward = provider.describe(ctx, Direction.FORWARD);
+    assertFalse(forward.running(), forward.toString());
+  }
+
+  @Test
   void terminateDetachesTheReverseInstanceAndIsIdempotent() {
     RedisLab.attachForward();
     provider.pause(ctx, Direction.FORWARD);
