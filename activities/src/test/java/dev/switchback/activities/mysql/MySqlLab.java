@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.support.Await;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.Side;
@@ -235,18 +236,9 @@ final class MySqlLab implements AutoCloseable {
     return out;
   }
 
-  /** Polls {@code condition} every 100 ms until it holds or {@code timeout} passes. */
-  static void await(Duration timeout, String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      if (Boolean.TRUE.equals(condition.call())) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        fail("timed out after " + timeout.toSeconds() + "s waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
+  /** Waits until {@code condition} holds (see {@link Await#until}). */
+  static void await(Duration timeout, String what, Callable<Boolean> condition) {
+    Await.until(what, timeout, condition);
   }
 
   @Override
