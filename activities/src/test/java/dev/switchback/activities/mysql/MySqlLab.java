@@ -116,6 +116,15 @@ final class MySqlLab implements AutoCloseable {
     }
   }
 
+  private static Side other(Side side) {
+    return side == Side.SOURCE ? Side.DESTINATION : Side.SOURCE;
+  }
+
+  /** The port of a side's URL (jdbc:mariadb://host:port/). */
+  int port(Side side) {
+    return java.net.URI.create(url(side).substring("jdbc:".length())).getPort();
+  }
+
   String url(Side side) {
     return side == Side.SOURCE ? sourceUrl : destinationUrl;
   }
@@ -203,6 +212,22 @@ final class MySqlLab implements AutoCloseable {
           if (r.channel().startsWith("sbt_")) {
             exec(c, d.stopReplica(r.channel()));
             exec(c, d.resetReplicaAll(r.channel()));
+          } else if (Long.valueOf(port(other(side))).equals(r.sourcePort())) {
+            // Not ours, so not removed: a user's own channel is theirs to end.
+            fail(
+                url(side)
+                    + " replicates from "
+                    + url(other(side))
+                    + " through connection '"
+                    + r.channel()
+                    + "', which no test made; the server allows one connection per source, so"
+                    + " the tests cannot make theirs. A finished demo leaves its paused forward"
+                    + " instance (sb_demo_fwd) on purpose: deploy/lab/lab.sh start mariadb removes"
+                    + " the demo's. Remove another one yourself: STOP SLAVE '"
+                    + r.channel()
+                    + "'; RESET SLAVE '"
+                    + r.channel()
+                    + "' ALL");
           }
         }
         if (!d.mariadb()) {
