@@ -176,6 +176,35 @@ start_one() {
   tcp_ok "$port" || die "$port answers on its socket but not on 127.0.0.1:$port"
 }
 
+# The lab's baseline, restored on every start: both servers writable and no demo instance left.
+# A finished demo leaves the old source or the destination fenced (read_only) and, after a
+# rollback, its paused forward instance, as production would; the tests need neither (one
+# replication connection per source server is all MariaDB allows). Only the demo's own channels
+# (sb_demo_fwd, sb_demo_rev) are removed; any other is listed and left to its owner.
+baseline_one() {
+  local port="$1" ro channel
+  sql() { "$CLIENT" --no-defaults --protocol=socket --socket="$(sock_of "$port")" -uroot -N -B -e "$1"; }
+  ro="$(sql 'SELECT @@GLOBAL.read_only')"
+  if [ "$ro" != 0 ]; then
+    echo "mariadb lab: $port was read_only (a fence a demo or a test left); lifting it"
+    sql 'SET GLOBAL read_only = OFF'
+  fi
+  while read -r channel; do
+    [ -n "$channel" ] || continue
+    case "$channel" in
+      sb_demo_fwd|sb_demo_rev)
+        echo "mariadb lab: $port: removing the demo's replication connection '$channel'"
+        sql "STOP SLAVE '$channel'; RESET SLAVE '$channel' ALL"
+        ;;
+      *)
+        echo "mariadb lab: $port: replication connection '$channel' is not the demo's; left alone" \
+          "(tests replicating between ${PORTS[0]} and ${PORTS[1]} fail while it exists)" >&2
+        ;;
+    esac
+  done < <("$CLIENT" --no-defaults --protocol=socket --socket="$(sock_of "$port")" -uroot -e \
+    'SHOW ALL SLAVES STATUS\G' | sed -n 's/^ *Connection_name: //p')
+}
+
 stop_one() {
   local port="$1" pidfile pid waited=0
   pidfile="$(pid_of_file "$port")"
@@ -220,6 +249,7 @@ case "${1:-}" in
     need_binaries
     mkdir -p "$LAB_DIR"
     for port in "${PORTS[@]}"; do start_one "$port"; done
+    for port in "${PORTS[@]}"; do baseline_one "$port"; done
     urls
     ;;
   stop)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchback.worker.SwitchbackWorker;
+import dev.switchback.workflow.CutoverWorkflowImpl;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.common.SearchAttributeKey;
@@ -19,12 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CLI against a real port-bound Temporal test server, with a worker running a stand-in Cutover
- * workflow on task queue switchback: proves the CLI speaks the contract's names (workflow type, id,
- * task queue, Updates, query) over the wire.
+ * The CLI against a real port-bound Temporal test server, with a worker running the real Cutover
+ * workflow (activities that succeed without touching anything) on task queue switchback: proves the
+ * CLI speaks the contract's names (workflow type, id, task queue, Updates, query) over the wire,
+ * and prints the real workflow's refusals with the exit code for bad input.
  */
 class CliAgainstTestServerTest {
   static SwitchbackWorker worker;
+  static final SucceedingActivities activities = new SucceedingActivities();
   static String address;
   @TempDir Path dir;
 
@@ -34,8 +37,8 @@ class CliAgainstTestServerTest {
         SwitchbackWorker.start(
             new SwitchbackWorker.Options(
                 null, true, "127.0.0.1", 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(5)),
-            List.of(FakeCutoverWorkflow.class),
-            List.of(),
+            List.of(CutoverWorkflowImpl.class),
+            List.of(activities),
             List.of());
     address = worker.embeddedAddress();
   }
@@ -142,13 +145,18 @@ class CliAgainstTestServerTest {
         notPending
             .err()
             .contains(
-                "approval of gate 'switch' refused: gate switch is not pending (pending: quiesce)"),
+                "approval of gate 'switch' refused: gate 'switch' is not pending;"
+                    + " pending is 'quiesce'"),
         notPending.toString());
 
     Cli.Result stranger = cli("approve", "quiesce", "--by", "mallory", "--plan", plan.toString());
     assertEquals(2, stranger.exitCode(), stranger.toString());
     assertTrue(
-        stranger.err().contains("mallory may not approve; the plan's approvers are [alice, bob]"),
+        stranger
+            .err()
+            .contains(
+                "approval of gate 'quiesce' refused: 'mallory' may not approve: the plan's"
+                    + " approvers are [alice, bob]"),
         stranger.toString());
     assertEquals(
         0, status(id).get("status").get("approvals").size(), "a refused approval changes nothing");
@@ -175,7 +183,11 @@ class CliAgainstTestServerTest {
     Cli.Result abort = cli("abort", "--by", "alice", "--reason", "changed my mind", "--id", id);
     assertEquals(2, abort.exitCode(), abort.toString());
     assertTrue(
-        abort.err().contains("abort refused: writes have stopped: abort is over, use rollback"),
+        abort
+            .err()
+            .contains(
+                "abort refused: writes are already stopped: abort is only possible before that;"
+                    + " use rollback"),
         abort.toString());
 
     List<HistoryEvent> events = worker.client().fetchHistory(id).getEvents();
@@ -197,11 +209,23 @@ class CliAgainstTestServerTest {
     assertEquals(0, cli("approve", "quiesce", "--by", "bob", "--id", id).exitCode());
     awaitPhase(id, "AWAITING_SWITCH_APPROVAL");
 
+    // The rollback waits in its last step, so a second request meets a running rollback.
+    activities.holdResume("orders-rollback");
     Cli.Result rollback =
         cli("rollback", "--by", "bob", "--reason", "p99 latency doubled", "--id", id, "--json");
     assertEquals(0, rollback.exitCode(), rollback.toString());
     assertTrue(rollback.json().get("accepted").asBoolean());
-    assertTrue(rollback.json().get("message").asText().contains("p99 latency doubled"));
+    assertTrue(rollback.json().get("message").asText().contains("by bob"), rollback.toString());
+    activities.awaitHeld("orders-rollback");
+    Cli.Result twice = cli("rollback", "--by", "alice", "--reason", "twice", "--id", id);
+    assertEquals(2, twice.exitCode(), twice.toString());
+    assertTrue(
+        twice.err().contains("rollback refused: a rollback was already requested by bob"),
+        twice.toString());
+    Cli.Result abort = cli("abort", "--by", "alice", "--reason", "too late", "--id", id);
+    assertEquals(2, abort.exitCode(), abort.toString());
+    assertTrue(abort.err().contains("abort refused: writes are already stopped"), abort.toString());
+    activities.release("orders-rollback");
 
     Cli.Result watch = cli("watch", plan.toString(), "--interval", "200ms");
     assertEquals(1, watch.exitCode(), "a rolled-back cutover is not a success: " + watch);
@@ -212,8 +236,9 @@ class CliAgainstTestServerTest {
     assertTrue(watch.out().contains("quiesce   APPROVED  by bob"), watch.toString());
     assertTrue(watch.out().contains("rollback"), watch.toString());
 
-    Cli.Result again = cli("rollback", "--by", "bob", "--reason", "twice", "--id", id);
+    Cli.Result again = cli("rollback", "--by", "bob", "--reason", "after the end", "--id", id);
     assertEquals(2, again.exitCode(), again.toString());
+    assertTrue(again.err().contains("no running cutover " + id), again.toString());
 
     Cli.Result ended = cli("status", "--id", id, "--json");
     assertEquals(0, ended.exitCode(), ended.toString());
@@ -223,10 +248,15 @@ class CliAgainstTestServerTest {
 
   @Test
   void startWithWatchFollowsTheTimelineUntilTheCutoverCompletes() throws Exception {
+    // A short soak: the real workflow waits it out on a timer.
     Path plan =
-        plan(
-            "orders-watch",
-            "  quiesce: {mode: auto}\n  switch: {mode: approval}\n  finalize: {mode: auto}\n");
+        Plans.write(
+            dir,
+            "orders-watch.yaml",
+            Plans.yaml(
+                    "orders-watch",
+                    "  quiesce: {mode: auto}\n  switch: {mode: approval}\n  finalize: {mode: auto}\n")
+                .replace("soak: 10m", "soak: 1s"));
     CompletableFuture<Cli.Result> watching =
         CompletableFuture.supplyAsync(
             () -> cli("start", plan.toString(), "--watch", "--interval", "200ms"));
@@ -238,8 +268,8 @@ class CliAgainstTestServerTest {
     String out = r.out();
     assertTrue(out.contains("started cutover cutover-orders-watch"), out);
     assertTrue(out.contains("phase AWAITING_SWITCH_APPROVAL"), out);
-    assertTrue(out.contains("stopWrites"), out);
-    assertTrue(out.indexOf("stopWrites") < out.indexOf("switchTraffic"), out);
+    assertTrue(out.contains("fenceWrites"), out);
+    assertTrue(out.indexOf("fenceWrites") < out.indexOf("pointApplication"), out);
     assertTrue(out.contains("outcome COMPLETED: application on destination"), out);
     assertTrue(out.contains("switch    APPROVED  by alice"), out);
     assertTrue(out.contains("quiesce   AUTO      by switchback"), out);

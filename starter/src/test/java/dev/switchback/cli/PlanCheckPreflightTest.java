@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +20,27 @@ import org.junit.jupiter.api.io.TempDir;
  * driver's reason, and the checks run side by side.
  */
 class PlanCheckPreflightTest {
+  private static final String PLAN =
+      """
+      name: orders
+      migration:
+        provider: postgres
+        instance: orders_mig
+      source:
+        engine: postgres
+        url: jdbc:postgresql://127.0.0.1:%d/orders
+        user: switchback
+      destination:
+        engine: postgres
+        url: jdbc:postgresql://127.0.0.1:%d/orders
+        user: switchback
+      migrationAccount:
+        user: migrator
+      approvers: [alice]
+      validation:
+        tables: [orders]
+      """;
+
   @TempDir Path dir;
 
   private static int closedPort() throws IOException {
@@ -30,32 +54,10 @@ class PlanCheckPreflightTest {
       throws IOException {
     int source = closedPort();
     int destination = closedPort();
-    String yaml =
-        """
-        name: orders
-        migration:
-          provider: postgres
-          instance: orders_mig
-        source:
-          engine: postgres
-          url: jdbc:postgresql://127.0.0.1:%d/orders
-          user: switchback
-        destination:
-          engine: postgres
-          url: jdbc:postgresql://127.0.0.1:%d/orders
-          user: switchback
-        migrationAccount:
-          user: migrator
-        approvers: [alice]
-        validation:
-          tables: [orders]
-        """
-            .formatted(source, destination);
+    String yaml = PLAN.formatted(source, destination);
     Path plan = Plans.write(dir, "orders.yaml", yaml);
 
-    long start = System.nanoTime();
     Cli.Result r = Cli.run("plan", "check", plan.toString());
-    long seconds = (System.nanoTime() - start) / 1_000_000_000;
 
     assertEquals(CliException.FAILURE, r.exitCode(), r.toString());
     assertFalse(r.out().contains("preflight cannot run"), r.toString());
@@ -71,6 +73,66 @@ class PlanCheckPreflightTest {
     assertTrue(r.out().contains("FAIL  data validation can run"), r.toString());
     assertTrue(r.out().contains("ok    router state reachable"), r.toString());
     assertTrue(r.out().contains("preflight failed: "), r.toString());
-    System.out.printf("plan check against two refusing endpoints took %d s%n", seconds);
+  }
+
+  /**
+   * Side by side, not one after the other: each side's pool keeps trying to connect for its whole
+   * connection timeout, so one after the other would show every attempt on one side before the
+   * first on the other. Two listeners that accept and hang up at once record the order of the
+   * attempts; no clock is read.
+   */
+  @Test
+  void bothSidesAreTriedAtTheSameTime() throws Exception {
+    List<String> attempts = new CopyOnWriteArrayList<>();
+    try (HangUp source = new HangUp("source", attempts);
+        HangUp destination = new HangUp("destination", attempts)) {
+      Path plan =
+          Plans.write(dir, "side-by-side.yaml", PLAN.formatted(source.port(), destination.port()));
+
+      Cli.Result r = Cli.run("plan", "check", plan.toString());
+
+      assertEquals(CliException.FAILURE, r.exitCode(), r.toString());
+      int lastSource = attempts.lastIndexOf("source");
+      int lastDestination = attempts.lastIndexOf("destination");
+      assertTrue(
+          attempts.indexOf("source") < lastDestination
+              && attempts.indexOf("destination") < lastSource,
+          "the two sides' connection attempts interleave: " + attempts);
+    }
+  }
+
+  /** Accepts connections and closes them at once, recording each attempt under its name. */
+  private static final class HangUp implements AutoCloseable {
+    private final ServerSocket socket;
+    private final Thread acceptor;
+
+    HangUp(String name, List<String> attempts) throws IOException {
+      socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      acceptor =
+          new Thread(
+              () -> {
+                while (!socket.isClosed()) {
+                  try {
+                    Socket attempt = socket.accept();
+                    attempts.add(name);
+                    attempt.close();
+                  } catch (IOException closed) {
+                    return;
+                  }
+                }
+              },
+              "hang-up-" + name);
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return socket.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
   }
 }

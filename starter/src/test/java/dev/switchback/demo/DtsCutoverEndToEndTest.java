@@ -141,8 +141,9 @@ class DtsCutoverEndToEndTest {
             "0",
             one(c, "SELECT @@GLOBAL.read_only"),
             url
-                + " is read_only before the test: another test holds the lab's fence; wait for it"
-                + " or lift it (SET GLOBAL read_only=OFF)");
+                + " is read_only before the test: another test holds the lab's fence, or a"
+                + " finished demo left it (deploy/lab/lab.sh start mariadb lifts a demo's); wait"
+                + " for the test or lift it (SET GLOBAL read_only=OFF)");
       }
     }
     dropScratch();

@@ -3,6 +3,7 @@ package dev.switchback.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.switchback.activities.support.Await;
 import dev.switchback.demo.OrdersApp.Endpoint;
 import dev.switchback.messages.values.Side;
 import java.sql.Connection;
@@ -55,15 +56,17 @@ class OrdersAppMariaDbTest {
                 .withRate(4, 200)
                 .withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(10)));
     try {
-      while (app.stats().acknowledged() < 100) {
-        Thread.sleep(50);
-      }
+      Await.until(
+          "100 acknowledged writes on the source",
+          Duration.ofSeconds(30),
+          () -> app.stats().acknowledged() >= 100);
       assertEquals(0, app.quiesce().inFlight());
       app.point(Side.DESTINATION);
       app.resume();
-      while (app.stats().acknowledgedOnDestination() < 100) {
-        Thread.sleep(50);
-      }
+      Await.until(
+          "100 acknowledged writes on the destination",
+          Duration.ofSeconds(30),
+          () -> app.stats().acknowledgedOnDestination() >= 100);
     } finally {
       app.close();
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchback.activities.support.Await;
 import dev.switchback.demo.OrdersApp.Endpoint;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +23,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -119,14 +119,9 @@ class OrdersAppTest {
     return JSON.readTree(r.body());
   }
 
-  private static void await(String what, LongSupplier value, long atLeast) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (value.getAsLong() < atLeast) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(what + " never reached " + atLeast + ": " + value.getAsLong());
-      }
-      Thread.sleep(50);
-    }
+  private static void await(String what, LongSupplier value, long atLeast) {
+    Await.until(
+        what + " to reach " + atLeast, Duration.ofSeconds(30), value::getAsLong, v -> v >= atLeast);
   }
 
   private static LongSupplier rows(Endpoint e) {
@@ -175,6 +170,8 @@ class OrdersAppTest {
     assertEquals(3, quiesced.size(), "state is exactly target, quiesced, inFlight");
 
     long held = count(source);
+    // A window, not a wait for a condition: nothing may land during it however long it lasts, and
+    // the writers must see the hold (longest stall, below).
     Thread.sleep(1000);
     assertEquals(held, count(source), "no write may land while quiesced");
     assertEquals(held, app.stats().acknowledged(), "every acknowledged write is on the source");
@@ -183,7 +180,6 @@ class OrdersAppTest {
     JsonNode pointed = ok("POST", "point", "{\"target\":\"destination\"}");
     assertEquals("destination", pointed.get("target").asText());
     assertTrue(pointed.get("quiesced").asBoolean());
-    Thread.sleep(300);
     assertEquals(0, count(destination), "pointing does not release the writes");
 
     JsonNode resumed = ok("POST", "resume", null);
@@ -219,7 +215,10 @@ class OrdersAppTest {
               + "' AND application_name = '"
               + OrdersApp.APPLICATION_NAME
               + "'");
-      Thread.sleep(200);
+      // The next kill must meet new sessions: wait until the writers are writing again.
+      long acknowledged = app.stats().acknowledged();
+      await(
+          "acknowledged after kill " + (i + 1), () -> app.stats().acknowledged(), acknowledged + 5);
     }
     long before = app.stats().acknowledged();
     await("acknowledged after the kills", () -> app.stats().acknowledged(), before + 100);
@@ -243,8 +242,13 @@ class OrdersAppTest {
             + "' AND application_name = '"
             + OrdersApp.APPLICATION_NAME
             + "'");
-    Thread.sleep(300);
+    // The writers have met the fence (sessions ended, retries refused) before counting.
+    Await.until(
+        "writers stuck in flight on the fence",
+        Duration.ofSeconds(30),
+        () -> app.state().inFlight() > 0 && app.stats().retries() > 0);
     long fenced = count(source);
+    // A window, as above: nothing lands during it, and the writers see the stall.
     Thread.sleep(1500);
     assertEquals(fenced, count(source), "the fence stops every write");
     assertEquals(0, app.stats().failed(), "writes against a fence wait and retry");

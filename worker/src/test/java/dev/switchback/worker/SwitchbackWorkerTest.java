@@ -1,5 +1,6 @@
 package dev.switchback.worker;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -164,9 +165,7 @@ class SwitchbackWorkerTest {
       assertTrue(body.contains("jvm_memory_used_bytes"), "JVM metrics are served too");
     }
     // Everything is released: the metrics port can be bound again.
-    try (ServerSocket again = new ServerSocket(metricsPort)) {
-      assertEquals(metricsPort, again.getLocalPort());
-    }
+    assertDoesNotThrow(() -> new ServerSocket(metricsPort).close(), "the port is released");
   }
 
   @Test
@@ -257,9 +256,7 @@ class SwitchbackWorkerTest {
     assertTrue(
         e.getMessage().contains("cannot reach Temporal at 127.0.0.1:" + nobody), e.getMessage());
     assertTrue(e.getMessage().contains("switchback server"), e.getMessage());
-    try (ServerSocket again = new ServerSocket(metricsPort)) {
-      assertEquals(metricsPort, again.getLocalPort());
-    }
+    assertDoesNotThrow(() -> new ServerSocket(metricsPort).close(), "the port is released");
   }
 
   @Test

@@ -60,25 +60,8 @@ class MongoEngineContractTest extends DatabaseEngineContract {
               + " client bypasses user write blocking; run it with a keyFile or"
               + " security.authorization: enabled");
       a.runCommand(new Document("setUserWriteBlockMode", 1).append("global", false));
-      if (a.runCommand(new Document("rolesInfo", "sbContractBypass"))
-          .getList("roles", Document.class)
-          .isEmpty()) {
-        a.runCommand(
-            new Document("createRole", "sbContractBypass")
-                .append(
-                    "privileges",
-                    List.of(
-                        new Document("resource", new Document("cluster", true))
-                            .append("actions", List.of("bypassWriteBlockingMode"))))
-                .append("roles", List.of()));
-      }
       upsertUser(a, APP, List.of(new Document("role", "readWrite").append("db", DB)));
-      upsertUser(
-          a,
-          MIG,
-          List.of(
-              new Document("role", "readWrite").append("db", DB),
-              new Document("role", "sbContractBypass").append("db", "admin")));
+      grantMigrationAccount(a);
       MongoDatabase db = admin.getDatabase(DB);
       if (!db.listCollectionNames().into(new java.util.ArrayList<>()).contains("sb_contract")) {
         db.createCollection("sb_contract");
@@ -86,6 +69,28 @@ class MongoEngineContractTest extends DatabaseEngineContract {
     }
     connections =
         new Connections(new Secrets(Map.of("SWITCHBACK_MONGODB_PASSWORD", adminPassword())));
+  }
+
+  /** The migration account's writes, and the bypass of user write blocking (the fence). */
+  private static void grantMigrationAccount(MongoDatabase a) {
+    if (a.runCommand(new Document("rolesInfo", "sbContractBypass"))
+        .getList("roles", Document.class)
+        .isEmpty()) {
+      a.runCommand(
+          new Document("createRole", "sbContractBypass")
+              .append(
+                  "privileges",
+                  List.of(
+                      new Document("resource", new Document("cluster", true))
+                          .append("actions", List.of("bypassWriteBlockingMode"))))
+              .append("roles", List.of()));
+    }
+    upsertUser(
+        a,
+        MIG,
+        List.of(
+            new Document("role", "readWrite").append("db", DB),
+            new Document("role", "sbContractBypass").append("db", "admin")));
   }
 
   @AfterAll
@@ -230,6 +235,20 @@ class MongoEngineContractTest extends DatabaseEngineContract {
         // The fence may have killed the session already.
       }
       client.close();
+    }
+  }
+
+  /** 13: Unauthorized. */
+  @Override
+  protected void assertRevokeRejection(Throwable error) {
+    MongoServerException e = assertInstanceOf(MongoServerException.class, error, "a server error");
+    assertTrue(e.getCode() == 13, "Unauthorized (13), not " + e.getCode() + ": " + e.getMessage());
+  }
+
+  @Override
+  protected void restoreMigrationAccountWrites() {
+    try (MongoClient admin = client(adminUser(), adminPassword(), "sb-contract-restore")) {
+      grantMigrationAccount(admin.getDatabase("admin"));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.switchback.activities.mysql;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -167,5 +168,21 @@ class MariaDbEngineContractTest extends DatabaseEngineContract {
             || state.startsWith("08")
             || state.equals("70100"),
         "the fence's error, not " + e.getErrorCode() + "/" + state + ": " + e.getMessage());
+  }
+
+  /** 1142: INSERT command denied to the user. */
+  @Override
+  protected void assertRevokeRejection(Throwable error) {
+    SQLException e = assertInstanceOf(SQLException.class, error, "a JDBC error");
+    assertEquals(1142, e.getErrorCode(), "command denied, not: " + e.getMessage());
+  }
+
+  @Override
+  protected void restoreMigrationAccountWrites() throws SQLException {
+    try (Connection admin = admin()) {
+      MySqlLab.exec(admin, "SET SESSION sql_log_bin = 0");
+      MySqlLab.exec(
+          admin, "GRANT SELECT, INSERT, UPDATE, DELETE ON " + db + ".* TO '" + mig + "'@'%'");
+    }
   }
 }

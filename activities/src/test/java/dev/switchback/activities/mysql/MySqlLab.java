@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.support.Await;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.Side;
@@ -115,6 +116,15 @@ final class MySqlLab implements AutoCloseable {
     }
   }
 
+  private static Side other(Side side) {
+    return side == Side.SOURCE ? Side.DESTINATION : Side.SOURCE;
+  }
+
+  /** The port of a side's URL (jdbc:mariadb://host:port/). */
+  int port(Side side) {
+    return java.net.URI.create(url(side).substring("jdbc:".length())).getPort();
+  }
+
   String url(Side side) {
     return side == Side.SOURCE ? sourceUrl : destinationUrl;
   }
@@ -202,6 +212,22 @@ final class MySqlLab implements AutoCloseable {
           if (r.channel().startsWith("sbt_")) {
             exec(c, d.stopReplica(r.channel()));
             exec(c, d.resetReplicaAll(r.channel()));
+          } else if (Long.valueOf(port(other(side))).equals(r.sourcePort())) {
+            // Not ours, so not removed: a user's own channel is theirs to end.
+            fail(
+                url(side)
+                    + " replicates from "
+                    + url(other(side))
+                    + " through connection '"
+                    + r.channel()
+                    + "', which no test made; the server allows one connection per source, so"
+                    + " the tests cannot make theirs. A finished demo leaves its paused forward"
+                    + " instance (sb_demo_fwd) on purpose: deploy/lab/lab.sh start mariadb removes"
+                    + " the demo's. Remove another one yourself: STOP SLAVE '"
+                    + r.channel()
+                    + "'; RESET SLAVE '"
+                    + r.channel()
+                    + "' ALL");
           }
         }
         if (!d.mariadb()) {
@@ -235,18 +261,9 @@ final class MySqlLab implements AutoCloseable {
     return out;
   }
 
-  /** Polls {@code condition} every 100 ms until it holds or {@code timeout} passes. */
-  static void await(Duration timeout, String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      if (Boolean.TRUE.equals(condition.call())) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        fail("timed out after " + timeout.toSeconds() + "s waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
+  /** Waits until {@code condition} holds (see {@link Await#until}). */
+  static void await(Duration timeout, String what, Callable<Boolean> condition) {
+    Await.until(what, timeout, condition);
   }
 
   @Override

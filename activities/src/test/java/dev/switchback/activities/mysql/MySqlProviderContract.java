@@ -164,6 +164,8 @@ abstract class MySqlProviderContract {
 
     insert(Side.SOURCE, 1, 5, "while-paused-");
     String target = provider.writerPosition(ctx, Direction.FORWARD);
+    // A window, not a wait: a running instance applies this within a second here; paused, it must
+    // not, however long the window lasts.
     Thread.sleep(1000);
     assertFalse(provider.drained(ctx, Direction.FORWARD, target), "a paused instance is behind");
     try (Connection d = lab().admin(Side.DESTINATION)) {
@@ -211,7 +213,8 @@ abstract class MySqlProviderContract {
       t.start();
       writers.add(t);
     }
-    Thread.sleep(1500);
+    // The fence must meet writers in full flow, whatever this machine's load: wait for writes.
+    await(WAIT, "writes flowing on the source", () -> acknowledged.size() >= 200);
     FenceResult fence = engine.fenceWrites(lab().engine(plan, Side.SOURCE));
     for (Thread t : writers) {
       t.join(10_000);

@@ -163,4 +163,19 @@ class OracleEngineContractTest extends DatabaseEngineContract {
             .contains(e.getErrorCode()),
         "the fence's error, not " + e.getErrorCode() + ": " + e.getMessage());
   }
+
+  /** ORA-01031: insufficient privileges. */
+  @Override
+  protected void assertRevokeRejection(Throwable error) {
+    SQLException e = assertInstanceOf(SQLException.class, error, "a JDBC error");
+    assertTrue(e.getErrorCode() == 1031, "ORA-01031, not: " + e.getMessage());
+  }
+
+  @Override
+  protected void restoreMigrationAccountWrites() throws SQLException {
+    try (Connection admin = DriverManager.getConnection(URL, adminUser(), adminPassword())) {
+      Jdbc.exec(
+          admin, "GRANT SELECT, INSERT, UPDATE, DELETE ON " + OWNER + ".SB_CONTRACT TO " + MIG);
+    }
+  }
 }

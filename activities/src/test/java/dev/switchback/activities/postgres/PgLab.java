@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.support.Await;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.Direction;
@@ -72,34 +73,9 @@ final class PgLab {
     return UUID.randomUUID().toString().replace("-", "").substring(0, 10);
   }
 
-  /**
-   * Polls {@code probe} every 100 ms until {@code done} holds, and returns that value; fails with
-   * the last value seen when {@code timeout} passes. Replication is asynchronous: tests wait for a
-   * condition, never for a fixed time.
-   */
+  /** Waits for {@code done} on what {@code probe} returns (see {@link Await#until}). */
   static <T> T await(String what, Duration timeout, Callable<T> probe, Predicate<T> done) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    T last = null;
-    Exception lastError = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        last = probe.call();
-        lastError = null;
-        if (done.test(last)) {
-          return last;
-        }
-      } catch (Exception e) {
-        lastError = e;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what, e);
-      }
-    }
-    throw new AssertionError(
-        "timed out after " + timeout + " waiting for " + what + "; last: " + last, lastError);
+    return Await.until(what, timeout, probe, done);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.switchback.activities.postgres;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -126,5 +127,18 @@ public class PostgresEngineContractTest extends DatabaseEngineContract {
     assertTrue(
         Set.of("25006", "57P01").contains(state) || state.startsWith("08"),
         "the fence's error (25006, 57P01 or 08xxx), not " + state + ": " + e.getMessage());
+  }
+
+  @Override
+  protected void assertRevokeRejection(Throwable error) {
+    SQLException e = assertInstanceOf(SQLException.class, error, "a JDBC error");
+    assertEquals("42501", e.getSQLState(), "permission denied, not: " + e.getMessage());
+  }
+
+  @Override
+  protected void restoreMigrationAccountWrites() {
+    PgLab.run(
+        PgLab.SOURCE_PORT, db, "GRANT SELECT, INSERT, UPDATE, DELETE ON sb_contract TO " + mig);
+    PgLab.run(PgLab.SOURCE_PORT, db, "GRANT USAGE ON SEQUENCE sb_contract_id_seq TO " + mig);
   }
 }

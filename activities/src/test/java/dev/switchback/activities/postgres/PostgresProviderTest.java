@@ -76,8 +76,12 @@ class PostgresProviderTest {
 
       String again = PostgresMigrationSetup.createForward(p.connections, plan);
       assertTrue(again.contains("nothing to do"), again);
+      // This test's slots only: other tests' instances may run on the same server.
       assertEquals(
-          1, p.srcLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'sbf_%'"));
+          1,
+          p.srcLong(
+              "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"),
+          "one slot, the forward instance's");
     }
   }
 
@@ -475,12 +479,34 @@ class PostgresProviderTest {
       p.src("INSERT INTO big SELECT g, repeat('x', 50) FROM generate_series(1, 300000) g");
       CutoverPlan plan = p.plan();
       MigrationContext m = p.migration(plan);
-      PostgresMigrationSetup.createForward(p.connections, plan);
       String syncSlots =
           "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"
               + " AND slot_name LIKE 'pg\\_%\\_sync\\_%'";
-      await("a table sync slot", Duration.ofSeconds(30), () -> p.srcLong(syncSlots), n -> n > 0);
-      PROVIDER.terminate(m, Direction.FORWARD);
+      // The copy into the destination runs after its slot exists: a trigger there (ALWAYS, so
+      // replication fires it) waits for an advisory lock this test holds, so the slot is seen
+      // and terminate meets the copy however fast this machine is. Advisory locks take no
+      // transaction id, which creating a slot anywhere on the source's server would wait for.
+      p.dst(
+          "CREATE FUNCTION hold_copy() RETURNS trigger LANGUAGE plpgsql AS"
+              + " $$ BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NEW; END $$");
+      p.dst(
+          "CREATE TRIGGER hold_copy BEFORE INSERT ON big FOR EACH ROW EXECUTE FUNCTION hold_copy()");
+      p.dst("ALTER TABLE big ENABLE ALWAYS TRIGGER hold_copy");
+      try (Connection hold = PgLab.connect(PgLab.DESTINATION_PORT, p.db, "postgres");
+          Statement st = hold.createStatement()) {
+        st.execute("SELECT pg_advisory_lock(4242)");
+        PostgresMigrationSetup.createForward(p.connections, plan);
+        await("a table sync slot", Duration.ofSeconds(30), () -> p.srcLong(syncSlots), n -> n > 0);
+        await(
+            "the copy held by the trigger",
+            Duration.ofSeconds(30),
+            () ->
+                p.dstLong(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
+                        + " AND datname = current_database()"),
+            n -> n > 0);
+        PROVIDER.terminate(m, Direction.FORWARD);
+      }
       assertEquals(
           0,
           p.srcLong(

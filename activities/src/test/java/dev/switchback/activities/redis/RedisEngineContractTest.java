@@ -2,6 +2,7 @@ package dev.switchback.activities.redis;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.switchback.activities.spi.DatabaseEngine;
@@ -22,6 +23,7 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -202,6 +204,19 @@ class RedisEngineContractTest extends DatabaseEngineContract {
       } catch (JedisException ignored) {
         // The fence may have closed the connection already.
       }
+    }
+  }
+
+  @Override
+  protected void assertRevokeRejection(Throwable error) {
+    JedisDataException e = assertInstanceOf(JedisDataException.class, error, "a server error");
+    assertTrue(String.valueOf(e.getMessage()).startsWith("NOPERM"), "NOPERM, not: " + e);
+  }
+
+  @Override
+  protected void restoreMigrationAccountWrites() {
+    try (Jedis admin = admin()) {
+      admin.aclSetUser(mig, "reset", "on", ">" + PASSWORD, "~" + prefix + "*", "+@all");
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.activities.spi.MigrationContext;
+import dev.switchback.activities.support.Await;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.Side;
@@ -159,19 +160,7 @@ final class RedisLab {
   }
 
   static void await(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted waiting for " + what);
-      }
-    }
-    fail("timed out after " + timeout + " waiting for " + what);
+    Await.until(what, timeout, condition::getAsBoolean);
   }
 
   static RedisInfo info(int port, String section) {

@@ -129,7 +129,8 @@ class RedisProviderTest {
                 }
               }));
     }
-    Thread.sleep(1_000);
+    // The fence must meet writes in flow, however loaded the machine: wait for them.
+    RedisLab.await("writes flowing", Duration.ofSeconds(10), () -> acknowledged.size() >= 200);
 
     RedisEngine engine = engine();
     RedisProvider provider = new RedisProvider(engine);

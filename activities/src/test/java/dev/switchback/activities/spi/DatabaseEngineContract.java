@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.switchback.activities.support.Connections;
 import dev.switchback.messages.values.FenceResult;
+import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.SessionInfo;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
@@ -33,8 +34,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The checks every {@link DatabaseEngine} must pass against a real server: what the cutover relies
- * on at steps 3-4 (fence, then no application writer left) and at rollback (unfence). An engine
- * gets them by adding one subclass that opens sessions on its server; nothing here knows an engine.
+ * on at preflight, at steps 3-4 (fence, then no application writer left), at rollback (unfence) and
+ * at finalize (revoke the migration account's writes). An engine gets them by adding one subclass
+ * that opens sessions on its server; nothing here knows an engine.
  *
  * <p>A subclass:
  *
@@ -109,6 +111,15 @@ public abstract class DatabaseEngineContract {
    * and not, say, a wrong password or a missing table.
    */
   protected abstract void assertFenceRejection(Throwable error);
+
+  /**
+   * Asserts that {@code error} (thrown by a write of the migration account after {@link
+   * DatabaseEngine#revokeWrite}) is the engine's permission error.
+   */
+  protected abstract void assertRevokeRejection(Throwable error);
+
+  /** Gives the migration account back the writes the revoke test took (run after that test). */
+  protected abstract void restoreMigrationAccountWrites() throws Exception;
 
   protected FenceStops fenceStops() {
     return FenceStops.FAILS;
@@ -200,6 +211,7 @@ public abstract class DatabaseEngineContract {
 
   private final List<EngineSession> opened = Collections.synchronizedList(new ArrayList<>());
   private ExecutorService writes;
+  private boolean revoked;
 
   @BeforeEach
   void startContractTest() {
@@ -224,6 +236,9 @@ public abstract class DatabaseEngineContract {
       writes.shutdownNow();
       writes.awaitTermination(10, TimeUnit.SECONDS);
       afterContractTest();
+      if (revoked) {
+        restoreMigrationAccountWrites();
+      }
     }
   }
 
@@ -388,6 +403,35 @@ public abstract class DatabaseEngineContract {
         "Switchback's own sessions are not listed: " + all);
     assertTrue(s.excluded() >= 1, "the migration account's session is counted as excluded: " + s);
     migration.commit();
+  }
+
+  @Test
+  void preflightHoldsForAnAccountAllowedToFenceAndListSessions() {
+    List<PreflightCheck> checks = engine().preflight(context());
+    assertFalse(checks.isEmpty(), "preflight checks something");
+    assertTrue(
+        checks.stream().allMatch(PreflightCheck::ok),
+        "every check holds for the contract's admin account: " + checks);
+  }
+
+  @Test
+  void revokeStopsTheMigrationAccountsWritesKeepsItsReadsAndIsIdempotent() throws Exception {
+    migration().write();
+
+    revoked = true;
+    String first = engine().revokeWrite(context(), context().migrationAccount());
+    String second = engine().revokeWrite(context(), context().migrationAccount());
+
+    assertFalse(first.isBlank(), "the revoke says what it did");
+    assertFalse(second.isBlank(), "a repeated revoke says what it found");
+    EngineSession after = migration();
+    after.read();
+    try {
+      after.write();
+      fail("a write by the migration account succeeded after the revoke: " + first);
+    } catch (Exception e) {
+      assertRevokeRejection(e);
+    }
   }
 
   // ---- helpers ----

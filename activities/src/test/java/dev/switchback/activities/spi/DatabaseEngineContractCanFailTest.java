@@ -91,6 +91,34 @@ class DatabaseEngineContractCanFailTest {
     }
   }
 
+  /** A revoke that changes nothing. */
+  static class RevokeDoesNothing extends BrokenRun {
+    @Override
+    protected DatabaseEngine engine() {
+      return new Delegating() {
+        @Override
+        public String revokeWrite(EngineContext ctx, String account) {
+          return "nothing revoked (broken on purpose)";
+        }
+      };
+    }
+  }
+
+  /** A preflight that finds a check failing on a server where all hold. */
+  static class PreflightFindsAProblem extends BrokenRun {
+    @Override
+    protected DatabaseEngine engine() {
+      return new Delegating() {
+        @Override
+        public List<PreflightCheck> preflight(EngineContext ctx) {
+          List<PreflightCheck> checks = new ArrayList<>(super.preflight(ctx));
+          checks.add(new PreflightCheck("broken on purpose", false, "always fails"));
+          return checks;
+        }
+      };
+    }
+  }
+
   /** A session list that never sees a writer. */
   static class SeesNoWriters extends BrokenRun {
     @Override
@@ -187,6 +215,20 @@ class DatabaseEngineContractCanFailTest {
         failedTests(ListsTheMigrationAccount.class));
   }
 
+  @Test
+  void aRevokeThatDoesNothingFailsTheRevokeTest() {
+    assertEquals(
+        Set.of("revokeStopsTheMigrationAccountsWritesKeepsItsReadsAndIsIdempotent"),
+        failedTests(RevokeDoesNothing.class));
+  }
+
+  @Test
+  void aFailingPreflightCheckFailsThePreflightTest() {
+    assertEquals(
+        Set.of("preflightHoldsForAnAccountAllowedToFenceAndListSessions"),
+        failedTests(PreflightFindsAProblem.class));
+  }
+
   private static Set<String> failedTests(Class<?> contractRun) {
     Set<String> failed = new TreeSet<>();
     Set<String> succeeded = new TreeSet<>();
@@ -212,7 +254,7 @@ class DatabaseEngineContractCanFailTest {
           }
         });
     assertEquals(
-        8, failed.size() + succeeded.size(), "all contract tests ran: " + failed + succeeded);
+        10, failed.size() + succeeded.size(), "all contract tests ran: " + failed + succeeded);
     return failed;
   }
 }

@@ -168,4 +168,18 @@ class SqlServerEngineContractTest extends DatabaseEngineContract {
             || message.contains("connection reset"),
         "the fence's error, not " + e.getErrorCode() + "/" + state + ": " + e.getMessage());
   }
+
+  /** 229: the permission was denied on the object. */
+  @Override
+  protected void assertRevokeRejection(Throwable error) {
+    SQLException e = assertInstanceOf(SQLException.class, error, "a JDBC error");
+    assertTrue(e.getErrorCode() == 229, "permission denied (229), not: " + e.getMessage());
+  }
+
+  @Override
+  protected void restoreMigrationAccountWrites() throws SQLException {
+    try (Connection admin = DriverManager.getConnection(URL, adminUser(), adminPassword())) {
+      Jdbc.exec(admin, "GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sb_contract TO " + MIG);
+    }
+  }
 }
