@@ -28,6 +28,7 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -52,12 +53,18 @@ class HeartbeatTickerTest {
   static final String QUEUE = "heartbeat-ticker";
   static final String DOOMED_QUEUE = "heartbeat-ticker-doomed";
 
+  /** Heartbeat details shaped like Switchback's own (records of lists, through Jackson). */
+  public record Progress(String table, List<Integer> rangesDone) {}
+
   @ActivityInterface
   public interface Steps {
     /** Attempt 1 heartbeats "progress-7", blocks, fails; attempt 2 returns what it reads. */
     String ownDetailsThenBlock();
 
-    /** Attempt 1 heartbeats "progress-7" and fails; attempt 2 blocks without heartbeating. */
+    /**
+     * Attempt 1 heartbeats a progress record and fails; attempt 2 blocks without heartbeating and
+     * fails; attempt 3 returns what it reads.
+     */
     String previousDetailsThenBlock();
 
     /** Blocks in an interruptible wait until interrupted. */
@@ -159,15 +166,15 @@ class HeartbeatTickerTest {
       ActivityExecutionContext context = Activity.getExecutionContext();
       int attempt = context.getInfo().getAttempt();
       if (attempt == 1) {
-        context.heartbeat("progress-7");
+        context.heartbeat(new Progress("orders", List.of(0, 1, 7)));
         throw ApplicationFailure.newFailure("attempt 1 fails on purpose", "Probe");
       }
       if (attempt == 2) {
         block(BLOCK_MS);
-        seen.put("attempt 2 after the block", read(context));
+        seen.put("attempt 2 after the block", readProgress(context));
         throw ApplicationFailure.newFailure("attempt 2 fails on purpose", "Probe");
       }
-      return read(context);
+      return readProgress(context);
     }
 
     @Override
@@ -196,6 +203,10 @@ class HeartbeatTickerTest {
         }
       }
       return "finished";
+    }
+
+    private static String readProgress(ActivityExecutionContext context) {
+      return context.getHeartbeatDetails(Progress.class).map(Progress::toString).orElse("none");
     }
 
     private static String read(ActivityExecutionContext context) {
@@ -263,8 +274,9 @@ class HeartbeatTickerTest {
   void previousAttemptsDetailsSurviveTicksBeforeTheActivityHeartbeatsItself() {
     String result = probe().run("previousDetailsThenBlock", 3, Duration.ofSeconds(30));
 
-    assertEquals("progress-7", steps.seen.get("attempt 2 after the block"));
-    assertEquals("progress-7", result, "the ticks re-sent attempt 1's details, not null");
+    String attempt1 = new Progress("orders", List.of(0, 1, 7)).toString();
+    assertEquals(attempt1, steps.seen.get("attempt 2 after the block"));
+    assertEquals(attempt1, result, "the ticks re-sent attempt 1's details, not null");
   }
 
   @Test
