@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -310,8 +311,30 @@ class HeartbeatTickerTest {
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void aWorkerThatStopsIsStillFoundDeadByTheHeartbeatTimeout() throws Exception {
-    // The step runs on a worker of its own, which then stops while the step's thread, deaf to
-    // interrupts, keeps running in this JVM beside a ticker that is still up.
+    String result = stopTheWorkerUnderABlockedStep(WorkerFactory::shutdownNow);
+
+    assertEquals("TIMEOUT_TYPE_HEARTBEAT", result);
+    assertEquals(1, steps.release.getCount(), "the step's thread was still running");
+    assertEquals("yes", steps.seen.get("interrupted"), "the worker's shutdown interrupted it");
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aWorkerShuttingDownGracefullyNoLongerTicksForItsSteps() throws Exception {
+    // Graceful shutdown lets the step run on, but the SDK refuses its heartbeats from then on: a
+    // step that outlives the heartbeat timeout is retried elsewhere, as for a dead worker.
+    String result = stopTheWorkerUnderABlockedStep(WorkerFactory::shutdown);
+
+    assertEquals("TIMEOUT_TYPE_HEARTBEAT", result);
+    assertEquals(1, steps.release.getCount(), "the step's thread was still running");
+  }
+
+  /**
+   * Runs a step deaf to interrupts on a worker of its own, stops that worker while the step's
+   * thread keeps running in this JVM beside a ticker that is still up, and returns how the step
+   * ended for the workflow.
+   */
+  private String stopTheWorkerUnderABlockedStep(Consumer<WorkerFactory> stop) throws Exception {
     WorkerFactory doomed =
         WorkerFactory.newInstance(env.getWorkflowClient(), Wiring.workerFactoryOptions(ticker));
     doomed.newWorker(DOOMED_QUEUE).registerActivitiesImplementations(steps);
@@ -320,11 +343,8 @@ class HeartbeatTickerTest {
     WorkflowClient.start(probe::run, "blockIgnoringInterrupts", 1, Duration.ofSeconds(50));
     assertTrue(steps.started.await(20, TimeUnit.SECONDS), "the step started");
 
-    doomed.shutdownNow();
+    stop.accept(doomed);
 
-    String result = WorkflowStub.fromTyped(probe).getResult(30, TimeUnit.SECONDS, String.class);
-    assertEquals("TIMEOUT_TYPE_HEARTBEAT", result);
-    assertEquals(1, steps.release.getCount(), "the step's thread was still running");
-    assertEquals("yes", steps.seen.get("interrupted"), "the worker's shutdown interrupted it");
+    return WorkflowStub.fromTyped(probe).getResult(30, TimeUnit.SECONDS, String.class);
   }
 }
