@@ -20,6 +20,7 @@ import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
@@ -50,6 +51,13 @@ class HeartbeatTickerTest {
 
   /** Three heartbeat timeouts: long enough that any step without ticks would be timed out. */
   static final long BLOCK_MS = 3 * HEARTBEAT.toMillis();
+
+  /**
+   * The SDK's send throttle scaled down with the heartbeat timeout, as the worker's is (a quarter
+   * of it), so a busy test machine does not pass for a dead worker.
+   */
+  static final WorkerOptions WORKER =
+      WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(HEARTBEAT.dividedBy(4)).build();
 
   static final String QUEUE = "heartbeat-ticker";
   static final String DOOMED_QUEUE = "heartbeat-ticker-doomed";
@@ -238,7 +246,7 @@ class HeartbeatTickerTest {
                 .setUseTimeskipping(false)
                 .setWorkerFactoryOptions(Wiring.workerFactoryOptions(ticker))
                 .build());
-    Worker worker = env.newWorker(QUEUE);
+    Worker worker = env.newWorker(QUEUE, WORKER);
     worker.registerWorkflowImplementationTypes(ProbeImpl.class);
     worker.registerActivitiesImplementations(steps);
     env.start();
@@ -337,7 +345,7 @@ class HeartbeatTickerTest {
   private String stopTheWorkerUnderABlockedStep(Consumer<WorkerFactory> stop) throws Exception {
     WorkerFactory doomed =
         WorkerFactory.newInstance(env.getWorkflowClient(), Wiring.workerFactoryOptions(ticker));
-    doomed.newWorker(DOOMED_QUEUE).registerActivitiesImplementations(steps);
+    doomed.newWorker(DOOMED_QUEUE, WORKER).registerActivitiesImplementations(steps);
     doomed.start();
     Probe probe = probe();
     WorkflowClient.start(probe::run, "blockIgnoringInterrupts", 1, Duration.ofSeconds(50));
