@@ -41,6 +41,12 @@ public final class HeartbeatTicker extends WorkerInterceptorBase implements Auto
   /** Well under the 10 s heartbeat timeout every Cutover step gets. */
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
 
+  /**
+   * The longest the SDK may hold a heartbeat back (its throttle), set on the worker: the server
+   * then hears from a live worker every few seconds, far inside a 10 s heartbeat timeout.
+   */
+  public static final Duration MAX_SEND_INTERVAL = Duration.ofSeconds(3);
+
   private static final long MIN_PERIOD_MS = 50;
 
   private final long intervalMs;

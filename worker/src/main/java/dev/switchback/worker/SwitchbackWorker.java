@@ -180,16 +180,7 @@ public final class SwitchbackWorker implements AutoCloseable {
       // with -9 then leaves nothing behind: the test server (embedded mode, `switchback server`)
       // never times out a dead worker's sticky queue, and a real cluster would wait 5 s. A cutover
       // has a few hundred events, so replaying it on each task costs nothing that matters.
-      Worker worker =
-          factory.newWorker(
-              CutoverWorkflow.TASK_QUEUE,
-              WorkerOptions.newBuilder()
-                  .setStickyQueueScheduleToStartTimeout(Duration.ZERO)
-                  // A fresh worker replays the whole history on its first task; in a cold JVM on
-                  // a loaded machine that can pass the SDK's 1 s deadlock alarm, which then fails
-                  // (and retries) the task for nothing.
-                  .setDefaultDeadlockDetectionTimeout(5_000)
-                  .build());
+      Worker worker = factory.newWorker(CutoverWorkflow.TASK_QUEUE, workerOptions());
       if (!workflowTypes.isEmpty()) {
         worker.registerWorkflowImplementationTypes(workflowTypes.toArray(new Class<?>[0]));
       } else {
@@ -226,6 +217,21 @@ public final class SwitchbackWorker implements AutoCloseable {
       resources.forEach(SwitchbackWorker::closeQuietly);
       throw e;
     }
+  }
+
+  /** The options of the worker on task queue {@value CutoverWorkflow#TASK_QUEUE}. */
+  static WorkerOptions workerOptions() {
+    return WorkerOptions.newBuilder()
+        .setStickyQueueScheduleToStartTimeout(Duration.ZERO)
+        // A fresh worker replays the whole history on its first task; in a cold JVM on a loaded
+        // machine that can pass the SDK's 1 s deadlock alarm, which then fails (and retries) the
+        // task for nothing.
+        .setDefaultDeadlockDetectionTimeout(5_000)
+        // The SDK sends at most one heartbeat per 80% of the heartbeat timeout (8 s of 10 s): a
+        // worker stalled 2 s (a GC pause, a busy machine) would pass for dead. With the ticker
+        // beating every 2 s the server hears from a live worker every 3 s.
+        .setMaxHeartbeatThrottleInterval(HeartbeatTicker.MAX_SEND_INTERVAL)
+        .build();
   }
 
   private static WorkflowServiceStubs connect(

@@ -20,6 +20,7 @@ import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
@@ -28,10 +29,12 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,15 +52,28 @@ class HeartbeatTickerTest {
   /** Three heartbeat timeouts: long enough that any step without ticks would be timed out. */
   static final long BLOCK_MS = 3 * HEARTBEAT.toMillis();
 
+  /**
+   * The SDK's send throttle scaled down with the heartbeat timeout, as the worker's is (a quarter
+   * of it), so a busy test machine does not pass for a dead worker.
+   */
+  static final WorkerOptions WORKER =
+      WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(HEARTBEAT.dividedBy(4)).build();
+
   static final String QUEUE = "heartbeat-ticker";
   static final String DOOMED_QUEUE = "heartbeat-ticker-doomed";
+
+  /** Heartbeat details shaped like Switchback's own (records of lists, through Jackson). */
+  public record Progress(String table, List<Integer> rangesDone) {}
 
   @ActivityInterface
   public interface Steps {
     /** Attempt 1 heartbeats "progress-7", blocks, fails; attempt 2 returns what it reads. */
     String ownDetailsThenBlock();
 
-    /** Attempt 1 heartbeats "progress-7" and fails; attempt 2 blocks without heartbeating. */
+    /**
+     * Attempt 1 heartbeats a progress record and fails; attempt 2 blocks without heartbeating and
+     * fails; attempt 3 returns what it reads.
+     */
     String previousDetailsThenBlock();
 
     /** Blocks in an interruptible wait until interrupted. */
@@ -159,15 +175,15 @@ class HeartbeatTickerTest {
       ActivityExecutionContext context = Activity.getExecutionContext();
       int attempt = context.getInfo().getAttempt();
       if (attempt == 1) {
-        context.heartbeat("progress-7");
+        context.heartbeat(new Progress("orders", List.of(0, 1, 7)));
         throw ApplicationFailure.newFailure("attempt 1 fails on purpose", "Probe");
       }
       if (attempt == 2) {
         block(BLOCK_MS);
-        seen.put("attempt 2 after the block", read(context));
+        seen.put("attempt 2 after the block", readProgress(context));
         throw ApplicationFailure.newFailure("attempt 2 fails on purpose", "Probe");
       }
-      return read(context);
+      return readProgress(context);
     }
 
     @Override
@@ -198,6 +214,10 @@ class HeartbeatTickerTest {
       return "finished";
     }
 
+    private static String readProgress(ActivityExecutionContext context) {
+      return context.getHeartbeatDetails(Progress.class).map(Progress::toString).orElse("none");
+    }
+
     private static String read(ActivityExecutionContext context) {
       return context.getHeartbeatDetails(String.class).orElse("no details");
     }
@@ -226,7 +246,7 @@ class HeartbeatTickerTest {
                 .setUseTimeskipping(false)
                 .setWorkerFactoryOptions(Wiring.workerFactoryOptions(ticker))
                 .build());
-    Worker worker = env.newWorker(QUEUE);
+    Worker worker = env.newWorker(QUEUE, WORKER);
     worker.registerWorkflowImplementationTypes(ProbeImpl.class);
     worker.registerActivitiesImplementations(steps);
     env.start();
@@ -263,8 +283,9 @@ class HeartbeatTickerTest {
   void previousAttemptsDetailsSurviveTicksBeforeTheActivityHeartbeatsItself() {
     String result = probe().run("previousDetailsThenBlock", 3, Duration.ofSeconds(30));
 
-    assertEquals("progress-7", steps.seen.get("attempt 2 after the block"));
-    assertEquals("progress-7", result, "the ticks re-sent attempt 1's details, not null");
+    String attempt1 = new Progress("orders", List.of(0, 1, 7)).toString();
+    assertEquals(attempt1, steps.seen.get("attempt 2 after the block"));
+    assertEquals(attempt1, result, "the ticks re-sent attempt 1's details, not null");
   }
 
   @Test
@@ -298,21 +319,40 @@ class HeartbeatTickerTest {
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void aWorkerThatStopsIsStillFoundDeadByTheHeartbeatTimeout() throws Exception {
-    // The step runs on a worker of its own, which then stops while the step's thread, deaf to
-    // interrupts, keeps running in this JVM beside a ticker that is still up.
+    String result = stopTheWorkerUnderABlockedStep(WorkerFactory::shutdownNow);
+
+    assertEquals("TIMEOUT_TYPE_HEARTBEAT", result);
+    assertEquals(1, steps.release.getCount(), "the step's thread was still running");
+    assertEquals("yes", steps.seen.get("interrupted"), "the worker's shutdown interrupted it");
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aWorkerShuttingDownGracefullyNoLongerTicksForItsSteps() throws Exception {
+    // Graceful shutdown lets the step run on, but the SDK refuses its heartbeats from then on: a
+    // step that outlives the heartbeat timeout is retried elsewhere, as for a dead worker.
+    String result = stopTheWorkerUnderABlockedStep(WorkerFactory::shutdown);
+
+    assertEquals("TIMEOUT_TYPE_HEARTBEAT", result);
+    assertEquals(1, steps.release.getCount(), "the step's thread was still running");
+  }
+
+  /**
+   * Runs a step deaf to interrupts on a worker of its own, stops that worker while the step's
+   * thread keeps running in this JVM beside a ticker that is still up, and returns how the step
+   * ended for the workflow.
+   */
+  private String stopTheWorkerUnderABlockedStep(Consumer<WorkerFactory> stop) throws Exception {
     WorkerFactory doomed =
         WorkerFactory.newInstance(env.getWorkflowClient(), Wiring.workerFactoryOptions(ticker));
-    doomed.newWorker(DOOMED_QUEUE).registerActivitiesImplementations(steps);
+    doomed.newWorker(DOOMED_QUEUE, WORKER).registerActivitiesImplementations(steps);
     doomed.start();
     Probe probe = probe();
     WorkflowClient.start(probe::run, "blockIgnoringInterrupts", 1, Duration.ofSeconds(50));
     assertTrue(steps.started.await(20, TimeUnit.SECONDS), "the step started");
 
-    doomed.shutdownNow();
+    stop.accept(doomed);
 
-    String result = WorkflowStub.fromTyped(probe).getResult(30, TimeUnit.SECONDS, String.class);
-    assertEquals("TIMEOUT_TYPE_HEARTBEAT", result);
-    assertEquals(1, steps.release.getCount(), "the step's thread was still running");
-    assertEquals("yes", steps.seen.get("interrupted"), "the worker's shutdown interrupted it");
+    return WorkflowStub.fromTyped(probe).getResult(30, TimeUnit.SECONDS, String.class);
   }
 }

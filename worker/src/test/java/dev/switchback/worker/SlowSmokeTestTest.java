@@ -96,7 +96,7 @@ class SlowSmokeTestTest {
                 .setWorkerFactoryOptions(Wiring.workerFactoryOptions(ticker))
                 .build());
     connections = new Connections(new Secrets());
-    Worker worker = env.newWorker(QUEUE);
+    Worker worker = env.newWorker(QUEUE, SwitchbackWorker.workerOptions());
     worker.registerWorkflowImplementationTypes(SmokeTestsWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new VerificationActivitiesImpl(new Registry(), connections));
