@@ -34,8 +34,11 @@ import org.junit.jupiter.api.Test;
  */
 class DataValidatorPostgresTest {
   static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
-  static final String SOURCE = "sbval_pg_src";
-  static final String DESTINATION = "sbval_pg_dst";
+  // Names of this run's own: the server is shared, and a run must neither drop another's
+  // databases nor see its sessions.
+  private static final String RUN = java.util.UUID.randomUUID().toString().substring(0, 8);
+  static final String SOURCE = "sbval_pg_src_" + RUN;
+  static final String DESTINATION = "sbval_pg_dst_" + RUN;
 
   /** Small ranges and leaves, so that 30,000 rows exercise splitting and narrowing down. */
   static final DataValidator.Options SMALL =
@@ -328,8 +331,9 @@ class DataValidatorPostgresTest {
               names.add(
                   firstColumn(
                       "postgres",
+                      // Client sessions only: autovacuum works in the database unnamed.
                       "SELECT string_agg(DISTINCT application_name, ',') FROM pg_stat_activity"
-                          + " WHERE datname = '"
+                          + " WHERE backend_type = 'client backend' AND datname = '"
                           + SOURCE
                           + "'"));
             } catch (SQLException e) {
