@@ -31,7 +31,20 @@ case "$cmd" in
   *) echo "usage: $0 start|stop|status|urls [ENGINE SIDE]" >&2; exit 2 ;;
 esac
 if [ $# -ge 3 ]; then
-  env "$(server "$2" "$3")" bash "$here/$2.sh" "$cmd"
+  setting="$(server "$2" "$3")"
+  if [ "$cmd" = stop ] && [ "$2" = postgres ]; then
+    # A fast shutdown waits for the walsenders to hand over the last WAL, which never happens
+    # while the subscriber's apply is held by a lock: give it 5 s, then stop immediately (the
+    # next start runs crash recovery), so "stopped" means stopped when this returns.
+    cluster="${setting#*=}"
+    cluster="${cluster%%:*}"
+    if pg_lsclusters -h | awk -v c="$cluster" '$2==c {print $4}' | grep -q '^online'; then
+      PGCTLTIMEOUT=5 pg_ctlcluster --skip-systemctl-redirect --force \
+        "${SWITCHBACK_PG_VERSION:-15}" "$cluster" stop
+    fi
+    exit 0
+  fi
+  env "$setting" bash "$here/$2.sh" "$cmd"
   exit $?
 fi
 rc=0
