@@ -8,13 +8,17 @@ import dev.switchback.messages.values.TimelineEntry;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.GatesSpec;
 import dev.switchback.workflow.CutoverWorkflow;
+import io.temporal.api.failure.v1.Failure;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -49,6 +53,7 @@ final class FaultRun {
     long lost = -1;
     long duplicated = -1;
     List<String> leftovers = new ArrayList<>();
+    List<String> retried = List.of();
     try (Connections connections = FaultSuiteTest.connections()) {
       // Earlier cells' (or an interrupted run's) instances and database go first.
       lab.demo().prepare(connections);
@@ -67,6 +72,7 @@ final class FaultRun {
             outcome += " (" + shorten(report.reason()) + ")";
           }
           judgeOutcome(report);
+          retried = retried(plan.workflowId());
           awaitWrites(app, report.applicationTarget());
         }
         app.close();
@@ -91,6 +97,7 @@ final class FaultRun {
         lost,
         duplicated,
         leftovers,
+        retried,
         List.copyOf(problems),
         TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
   }
@@ -121,7 +128,8 @@ final class FaultRun {
       FaultSuiteTest.awaitStatus(
           workflow, s -> s.phase() == cell.stage().phase, "phase " + cell.stage().phase, 120);
       long inPhase = System.nanoTime();
-      System.out.println("  in phase " + cell.stage().phase + ": injecting " + cell.fault().word);
+      System.out.println(
+          "  " + cell.name() + ": in phase " + cell.stage().phase + ", injecting now");
       switch (cell.fault()) {
         case SLOW_STEP -> {
           if (cell.stage() == FaultCell.Stage.SOAK) {
@@ -146,7 +154,13 @@ final class FaultRun {
       if (report == null) {
         WorkflowStub.fromTyped(workflow).terminate("fault suite: the cell ran out of time");
       } else {
-        System.out.println("  " + timeline(report.timeline()));
+        System.out.println(
+            "  "
+                + cell.name()
+                + ": "
+                + timeline(report.timeline())
+                + " manual actions "
+                + report.manualActions());
       }
       return report;
     } finally {
@@ -302,6 +316,45 @@ final class FaultRun {
       out.add(target.other().word() + (otherFenced ? ": not fenced" : ": still fenced"));
     }
     return out;
+  }
+
+  /**
+   * Activities that ran more than once, and why the attempt before failed: a slow step that a
+   * heartbeat timeout took for a dead worker shows here even when the retry saved the cutover.
+   */
+  private List<String> retried(String workflowId) {
+    Map<Long, String> types = new HashMap<>();
+    List<String> out = new ArrayList<>();
+    for (HistoryEvent e : client.fetchHistory(workflowId).getEvents()) {
+      if (e.hasActivityTaskScheduledEventAttributes()) {
+        types.put(
+            e.getEventId(),
+            e.getActivityTaskScheduledEventAttributes().getActivityType().getName());
+      } else if (e.hasActivityTaskStartedEventAttributes()) {
+        var started = e.getActivityTaskStartedEventAttributes();
+        if (started.getAttempt() > 1) {
+          out.add(
+              types.get(started.getScheduledEventId())
+                  + " x"
+                  + started.getAttempt()
+                  + (started.hasLastFailure() ? " (" + why(started.getLastFailure()) + ")" : ""));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String why(Failure f) {
+    if (f.hasTimeoutFailureInfo()) {
+      return f.getTimeoutFailureInfo()
+              .getTimeoutType()
+              .name()
+              .replace("TIMEOUT_TYPE_", "")
+              .toLowerCase()
+          + " timeout";
+    }
+    String m = f.getMessage();
+    return m.length() > 70 ? m.substring(0, 67) + "..." : m;
   }
 
   private static String shorten(String s) {

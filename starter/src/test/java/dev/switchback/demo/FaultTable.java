@@ -1,6 +1,7 @@
 package dev.switchback.demo;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /** The fault suite's table: fault x phase -> outcome, rows lost, leftovers. */
@@ -16,6 +17,7 @@ final class FaultTable {
    * @param duplicated order numbers present twice there (-1: not checked)
    * @param leftovers what stays behind that the outcome does not call for and no manual action
    *     names, plus fences in the wrong state
+   * @param retried activities that ran more than once, with why the attempt before ended
    * @param problems why the cell is not safe; empty when it is
    * @param seconds how long the cell took, preparation included
    */
@@ -26,6 +28,7 @@ final class FaultTable {
       long lost,
       long duplicated,
       List<String> leftovers,
+      List<String> retried,
       List<String> problems,
       long seconds) {
     boolean safe() {
@@ -35,21 +38,24 @@ final class FaultTable {
 
   private final List<Row> rows = new ArrayList<>();
 
-  void add(Row row) {
+  synchronized void add(Row row) {
     rows.add(row);
   }
 
-  List<Row> failed() {
+  synchronized List<Row> failed() {
     return rows.stream().filter(r -> !r.safe()).toList();
   }
 
-  /** Markdown, as the README shows it. */
-  String markdown() {
+  /** Markdown, as the README shows it, in the order of {@code cells} (lanes end in any order). */
+  synchronized String markdown(List<FaultCell> cells) {
     StringBuilder out = new StringBuilder();
     out.append(
-        "| engine | phase | fault | outcome | rows lost / duplicated | leftovers | safe |\n");
-    out.append("|---|---|---|---|---|---|---|\n");
-    for (Row r : rows) {
+        "| engine | phase | fault | outcome | rows lost / duplicated | leftovers | steps retried"
+            + " | s | safe |\n");
+    out.append("|---|---|---|---|---|---|---|---|---|\n");
+    List<Row> ordered = new ArrayList<>(rows);
+    ordered.sort(Comparator.comparingInt(r -> cells.indexOf(r.cell())));
+    for (Row r : ordered) {
       out.append("| ")
           .append(r.cell().engine())
           .append(" | ")
@@ -64,6 +70,10 @@ final class FaultTable {
           .append(count(r.duplicated()))
           .append(" | ")
           .append(r.leftovers().isEmpty() ? "none" : String.join("; ", r.leftovers()))
+          .append(" | ")
+          .append(r.retried().isEmpty() ? "none" : String.join("; ", r.retried()))
+          .append(" | ")
+          .append(r.seconds())
           .append(" | ")
           .append(r.safe() ? "yes" : "**no**: " + String.join("; ", r.problems()))
           .append(" |\n");
