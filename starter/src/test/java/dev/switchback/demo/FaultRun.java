@@ -292,18 +292,23 @@ final class FaultRun {
 
   /**
    * Replication objects the outcome does not call for and no manual action names, and fences in the
-   * wrong state: completed leaves the old source fenced, a rollback the destination, an abort
-   * neither (a manual action may say otherwise).
+   * wrong state. Until the forward instance is paused the migration goes on as before (an abort, or
+   * a rollback before the pause, keeps it); after the switch the side the application left stays
+   * fenced (a completed cutover's old source, a rolled-back one's destination); before the switch
+   * nothing but the source was ever fenced.
    */
   private List<String> leftovers(CutoverPlan plan, CutoverReport report) throws Exception {
     List<String> out = new ArrayList<>();
     String actions =
         String.join("\n", report.manualActions() == null ? List.of() : report.manualActions());
+    boolean paused = ran(report, "pauseInstance");
+    boolean switched = ran(report, "pointApplication");
     String forward = plan.migration().instance();
     for (String object : lab.replicationObjects()) {
       String name = object.substring(object.lastIndexOf(' ') + 1);
-      boolean forwardKept = report.outcome() == Outcome.ABORTED && name.contains(forward);
-      if (!forwardKept && !actions.contains(name)) {
+      boolean migrationGoesOn =
+          report.outcome() != Outcome.COMPLETED && !paused && name.contains(forward);
+      if (!migrationGoesOn && !actions.contains(name)) {
         out.add(object);
       }
     }
@@ -311,11 +316,16 @@ final class FaultRun {
     if (!lab.applicationCanWrite(target)) {
       out.add(target.word() + ": fenced, yet the application points at it");
     }
-    boolean otherFenced = report.outcome() != Outcome.ABORTED;
+    boolean otherFenced = report.outcome() == Outcome.COMPLETED || switched;
     if (lab.applicationCanWrite(target.other()) == otherFenced && !actions.contains("fence")) {
       out.add(target.other().word() + (otherFenced ? ": not fenced" : ": still fenced"));
     }
     return out;
+  }
+
+  private static boolean ran(CutoverReport report, String step) {
+    return report.timeline().stream()
+        .anyMatch(e -> e.step().equals(step) && e.outcome().equals("OK"));
   }
 
   /**
