@@ -94,7 +94,7 @@ record FaultCell(String engine, FaultCell.Stage stage, FaultCell.Fault fault) {
           s
               + (lab.engine().equals("postgres")
                   ? "DROP SUBSCRIPTION waits for a lock on pg_subscription"
-                  : "REVOKE waits for FLUSH TABLES WITH READ LOCK on the source");
+                  : "FLUSH TABLES WITH READ LOCK on the source holds finalize's statements");
     };
   }
 

@@ -37,6 +37,7 @@ final class FaultRun {
   private final WorkflowClient client;
   private final WorkerProcess worker;
   private final List<String> problems = new ArrayList<>();
+  private CutoverWorkflow workflow;
 
   FaultRun(
       FaultCell cell, FaultLab lab, Path repository, WorkflowClient client, WorkerProcess worker) {
@@ -89,6 +90,7 @@ final class FaultRun {
     } catch (Exception | AssertionError e) {
       problems.add("the cell broke: " + e);
       e.printStackTrace(System.out);
+      endWorkflow();
     }
     return new FaultTable.Row(
         cell,
@@ -108,7 +110,6 @@ final class FaultRun {
       throws Exception {
     FaultLab.Hold hold = FaultLab.Hold.none();
     boolean slow = cell.fault() == FaultCell.Fault.SLOW_STEP;
-    CutoverWorkflow workflow = null;
     try {
       switch (cell.stage()) {
         case CATCH_UP -> {
@@ -152,7 +153,7 @@ final class FaultRun {
       }
       CutoverReport report = FaultSuiteTest.awaitReport(workflow, CELL_SECONDS);
       if (report == null) {
-        WorkflowStub.fromTyped(workflow).terminate("fault suite: the cell ran out of time");
+        endWorkflow();
       } else {
         System.out.println(
             "  "
@@ -165,6 +166,18 @@ final class FaultRun {
       return report;
     } finally {
       hold.close();
+    }
+  }
+
+  /** A cutover still running when its cell gave up must not act on the next cell's databases. */
+  private void endWorkflow() {
+    if (workflow == null) {
+      return;
+    }
+    try {
+      WorkflowStub.fromTyped(workflow).terminate("fault suite: the cell gave up on it");
+    } catch (RuntimeException alreadyEnded) {
+      // it ended by itself
     }
   }
 
@@ -375,6 +388,17 @@ final class FaultRun {
   }
 
   private static String timeline(List<TimelineEntry> t) {
-    return t.stream().map(e -> e.step() + ":" + e.outcome()).toList().toString();
+    return t.stream()
+        .map(
+            e ->
+                e.step()
+                    + ":"
+                    + e.outcome()
+                    + ":"
+                    + (e.endedAtMillis() > 0
+                        ? (e.endedAtMillis() - e.startedAtMillis()) + "ms"
+                        : "-"))
+        .toList()
+        .toString();
   }
 }

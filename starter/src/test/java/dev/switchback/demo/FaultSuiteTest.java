@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,6 +64,7 @@ class FaultSuiteTest {
   @TempDir Path tmp;
 
   @Test
+  @Timeout(value = 45, unit = TimeUnit.MINUTES)
   void everyFaultInEveryPhaseEndsSafeWithNoRowLostOrDuplicated() throws Exception {
     List<FaultCell> cells = FaultCell.selected();
     if (cells.isEmpty()) {
@@ -105,7 +107,9 @@ class FaultSuiteTest {
     List<FaultTable.Row> failed = table.failed();
     if (!failed.isEmpty()) {
       fail(
-          failed.size()
+          table.markdown(cells)
+              + "\n"
+              + failed.size()
               + " cell(s) did not end safe:\n"
               + String.join(
                   "\n",
