@@ -321,7 +321,11 @@ final class FaultRun {
       String name = object.substring(object.lastIndexOf(' ') + 1);
       boolean migrationGoesOn =
           report.outcome() != Outcome.COMPLETED && !paused && name.contains(forward);
-      if (!migrationGoesOn && !actions.contains(name)) {
+      // A slot nobody consumes keeps WAL on its server until the disk is full: naming the
+      // instance is not enough, the manual action must name the slot.
+      boolean named =
+          actions.contains(name) && (!object.contains(": slot ") || actions.contains("slot"));
+      if (!migrationGoesOn && !named) {
         out.add(object);
       }
     }

@@ -51,7 +51,8 @@ final class SlowRouter implements AutoCloseable {
     try (exchange) {
       String path = exchange.getRequestURI().getPath();
       String action = path.substring(path.lastIndexOf('/') + 1);
-      if (slowAction.compareAndSet(action, null)) {
+      String slow = slowAction.get();
+      if (action.equals(slow) && slowAction.compareAndSet(slow, null)) {
         try {
           Thread.sleep(delay.toMillis());
         } catch (InterruptedException e) {
