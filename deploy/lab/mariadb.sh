@@ -7,13 +7,17 @@
 #
 #   deploy/lab/mariadb.sh start|stop|status|urls
 #
+# SWITCHBACK_MARIADB_PORTS="3309 3310" acts on other servers instead (the fault suite's own pair,
+# deploy/lab/faults.sh, which it stops and starts while others' tests use this pair); the first
+# is called the source, the second the destination.
+#
 # Idempotent. Runs as root on a fresh machine (the servers then run as the mysql user) or as an
 # ordinary user (the servers run as that user). SWITCHBACK_LAB_DIR moves the data
 # (default /var/lib/switchback-lab).
 set -euo pipefail
 
 LAB_DIR="${SWITCHBACK_LAB_DIR:-/var/lib/switchback-lab}"
-PORTS=(3307 3308)
+read -r -a PORTS <<<"${SWITCHBACK_MARIADB_PORTS:-3307 3308}"
 ROLES=(source destination)
 START_TIMEOUT="${SWITCHBACK_LAB_START_TIMEOUT:-60}"
 
@@ -226,8 +230,10 @@ stop_one() {
 }
 
 urls() {
-  echo "SWITCHBACK_MARIADB_SOURCE_URL=jdbc:mariadb://127.0.0.1:${PORTS[0]}/"
-  echo "SWITCHBACK_MARIADB_DESTINATION_URL=jdbc:mariadb://127.0.0.1:${PORTS[1]}/"
+  local i
+  for i in "${!PORTS[@]}"; do
+    echo "SWITCHBACK_MARIADB_${ROLES[$i]^^}_URL=jdbc:mariadb://127.0.0.1:${PORTS[$i]}/"
+  done
 }
 
 status() {

@@ -7,13 +7,16 @@
 #
 # Usage: deploy/lab/postgres.sh {start|stop|status|urls}
 #
+# SWITCHBACK_PG_CLUSTERS="name:port name:port" acts on other clusters instead (the fault suite's
+# own pair, deploy/lab/faults.sh, which it stops and starts while others' tests use this pair).
+#
 # Runs as root (or as postgres). The clusters belong to the postgres user, as Debian's
 # pg_createcluster / pg_ctlcluster want. The machine's main cluster (5432) is never touched.
 # Idempotent: start creates what is missing and starts what is stopped.
 set -euo pipefail
 
 PG_VERSION="${SWITCHBACK_PG_VERSION:-15}"
-CLUSTERS=("swsrc:5433" "swdst:5434")
+read -r -a CLUSTERS <<<"${SWITCHBACK_PG_CLUSTERS:-swsrc:5433 swdst:5434}"
 CONF_NAME="switchback-lab.conf"
 
 die() {
@@ -155,9 +158,12 @@ stop_one() {
 }
 
 urls() {
-  echo "source:      jdbc:postgresql://127.0.0.1:5433/<db>?user=postgres   (cluster ${PG_VERSION}/swsrc)"
-  echo "destination: jdbc:postgresql://127.0.0.1:5434/<db>?user=postgres   (cluster ${PG_VERSION}/swdst)"
-  echo "psql:        psql -h 127.0.0.1 -p 5433 -U postgres   /   psql -h 127.0.0.1 -p 5434 -U postgres"
+  local entry name port
+  for entry in "${CLUSTERS[@]}"; do
+    name=${entry%%:*}
+    port=${entry##*:}
+    echo "${name}: jdbc:postgresql://127.0.0.1:${port}/<db>?user=postgres   (cluster ${PG_VERSION}/${name}; psql -h 127.0.0.1 -p ${port} -U postgres)"
+  done
 }
 
 status() {
