@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.TrafficRouter;
+import dev.switchback.activities.support.CappedBody;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.RouterState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.Durations;
+import dev.switchback.plan.PlanProblem;
 import dev.switchback.plan.RouterSpec;
+import dev.switchback.plan.WebUrls;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.net.URI;
@@ -28,11 +31,14 @@ import java.time.Duration;
  * <p>4xx answers are the application refusing (bad token, unknown target): retrying cannot fix
  * them, so they fail non-retryable with the body. 5xx answers and I/O errors are retried by
  * Temporal; every call is idempotent. 408 and 429 are retried too: they ask to come back later.
+ *
+ * <p>The application's answers are untrusted: a body is read up to {@link CappedBody#CAP} and only
+ * a short, printable excerpt of it ever enters a message (and so the history), so a router URL
+ * pointed at some internal service cannot read that service's answers back into the cutover.
  */
 public final class WebhookRouter implements TrafficRouter {
   public static final String NAME = "webhook";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_BODY_IN_MESSAGE = 500;
 
   private final Secrets secrets;
   private final HttpClient http;
@@ -144,15 +150,20 @@ public final class WebhookRouter implements TrafficRouter {
 
   private AppState fetchState(CutoverPlan plan) {
     HttpRequest request = request(plan, "state").header("Accept", "application/json").GET().build();
-    String body = send(plan, request, "GET /state");
+    CappedBody.Body answer = send(plan, request, "GET /state");
+    if (answer.truncated()) {
+      throw contract(
+          plan, "GET /state answered more than " + CappedBody.CAP + " bytes: " + answer.excerpt());
+    }
+    String body = answer.excerpt();
     JsonNode node;
     try {
-      node = JSON.readTree(body);
+      node = JSON.readTree(answer.bytes());
     } catch (IOException e) {
-      throw contract(plan, "GET /state did not answer JSON: " + abbreviate(body));
+      throw contract(plan, "GET /state did not answer JSON: " + body);
     }
     if (node == null || !node.isObject()) {
-      throw contract(plan, "GET /state did not answer a JSON object: " + abbreviate(body));
+      throw contract(plan, "GET /state did not answer a JSON object: " + body);
     }
     JsonNode target = node.get("target");
     Side side;
@@ -165,7 +176,9 @@ public final class WebhookRouter implements TrafficRouter {
     } else {
       throw contract(
           plan,
-          "GET /state answered target=" + target + "; it must be \"source\" or \"destination\"");
+          "GET /state answered target="
+              + CappedBody.excerpt(target.toString())
+              + "; it must be \"source\" or \"destination\"");
     }
     JsonNode quiesced = node.get("quiesced");
     if (quiesced == null || !quiesced.isBoolean()) {
@@ -185,6 +198,10 @@ public final class WebhookRouter implements TrafficRouter {
           "router.url: missing for router webhook; give the application's admin base URL, e.g."
               + " http://app:8080/switchback",
           FailureTypes.INVALID_PLAN);
+    }
+    PlanProblem unsafe = WebUrls.problem("router.url", spec.url());
+    if (unsafe != null) {
+      throw ApplicationFailure.newNonRetryableFailure(unsafe.toString(), FailureTypes.INVALID_PLAN);
     }
     String base =
         spec.url().endsWith("/") ? spec.url().substring(0, spec.url().length() - 1) : spec.url();
@@ -211,24 +228,25 @@ public final class WebhookRouter implements TrafficRouter {
     return b;
   }
 
-  private String send(CutoverPlan plan, HttpRequest request, String call) {
-    HttpResponse<String> response;
+  private CappedBody.Body send(CutoverPlan plan, HttpRequest request, String call) {
+    HttpResponse<CappedBody.Body> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      response = CappedBody.send(http, request, request.timeout().orElse(Duration.ofSeconds(10)));
     } catch (IOException e) {
-      throw new RouterUnavailableException(call + " to " + request.uri() + " failed: " + e, e);
+      throw new RouterUnavailableException(
+          call + " to " + request.uri() + " failed: " + CappedBody.excerpt(e.toString()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RouterUnavailableException(call + " to " + request.uri() + " interrupted", e);
     }
     int status = response.statusCode();
-    String body = response.body() == null ? "" : response.body();
+    CappedBody.Body body = response.body();
     if (status >= 200 && status < 300) {
       return body;
     }
     if (status >= 500 || status == 408 || status == 429) {
       throw new RouterUnavailableException(
-          call + " to " + request.uri() + " answered " + status + ": " + abbreviate(body));
+          call + " to " + request.uri() + " answered " + status + ": " + body.excerpt());
     }
     throw ApplicationFailure.newNonRetryableFailure(
         "router.url "
@@ -238,7 +256,7 @@ public final class WebhookRouter implements TrafficRouter {
             + " answered "
             + status
             + ": "
-            + abbreviate(body)
+            + body.excerpt()
             + (status == 401 || status == 403
                 ? ". Check router.token and the application's admin credentials"
                 : status < 400
@@ -254,10 +272,5 @@ public final class WebhookRouter implements TrafficRouter {
             + ": the application does not keep the webhook contract (docs/webhook-router.md): "
             + what,
         FailureTypes.ROUTER);
-  }
-
-  private static String abbreviate(String body) {
-    String b = body.strip();
-    return b.length() <= MAX_BODY_IN_MESSAGE ? b : b.substring(0, MAX_BODY_IN_MESSAGE) + "...";
   }
 }

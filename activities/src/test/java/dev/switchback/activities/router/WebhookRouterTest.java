@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,11 +28,15 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -347,5 +352,89 @@ class WebhookRouterTest {
     RouterState s = router.state(CUTOVER, plan(null, "5s"));
 
     assertNull(s.target());
+  }
+
+  @Test
+  void anEndlessStateBodyIsReadOnlyUpToTheCapAndTheConnectionDropped() throws Exception {
+    AtomicLong written = new AtomicLong();
+    CountDownLatch peerGaveUp = new CountDownLatch(1);
+    server.createContext(
+        "/endless",
+        ex -> {
+          // A hostile application: 200, then a body that never ends (bounded here at 1 GiB so a
+          // broken client cannot keep the test's server busy for ever).
+          ex.sendResponseHeaders(200, 0);
+          byte[] chunk = new byte[8192];
+          java.util.Arrays.fill(chunk, (byte) 'x');
+          try {
+            while (written.get() < (1L << 30)) {
+              ex.getResponseBody().write(chunk);
+              written.addAndGet(chunk.length);
+            }
+          } catch (IOException expected) {
+            // the router closed the connection
+          } finally {
+            peerGaveUp.countDown();
+            ex.close();
+          }
+        });
+    CutoverPlan plan =
+        plan("http://127.0.0.1:" + server.getAddress().getPort() + "/endless", null, "10s");
+
+    ApplicationFailure f =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(30),
+            () -> assertThrows(ApplicationFailure.class, () -> router.state(CUTOVER, plan)));
+
+    assertEquals(FailureTypes.ROUTER, f.getType());
+    assertTrue(f.getOriginalMessage().contains("more than 65536 bytes"), f.getOriginalMessage());
+    assertTrue(peerGaveUp.await(20, TimeUnit.SECONDS), "the router closed the connection");
+    // What the peer wrote before its writes failed: the cap plus what the sockets' buffers hold,
+    // nowhere near the 1 GiB it would have sent to a client reading everything.
+    assertTrue(written.get() < 64L << 20, "peer wrote " + written.get() + " bytes");
+  }
+
+  @Test
+  void aStateBodyEntersTheFailureOnlyAsAShortExcerptWithoutControlCharacters() {
+    String secretTail = "INTERNAL-" + "y".repeat(5_000) + "-END";
+    app.forcedStatus = 200;
+    app.forcedBody =
+        "{\"quiesced\":\"maybe\",\"note\":\"\u001b[31mred\r\nline\",\"x\":\"" + secretTail + "\"}";
+
+    ApplicationFailure f =
+        assertThrows(ApplicationFailure.class, () -> router.state(CUTOVER, plan(null, "5s")));
+
+    String m = f.getOriginalMessage();
+    assertFalse(m.contains("-END"), m);
+    assertTrue(m.chars().noneMatch(Character::isISOControl), m);
+    assertTrue(m.contains("quiesced"), m);
+    assertTrue(m.length() < 600, "message of " + m.length() + " characters: " + m);
+  }
+
+  @Test
+  void aRefusalCarriesOnlyAShortExcerptOfItsBody() {
+    app.forcedStatus = 400;
+    app.forcedBody = "{\"error\":\"bad\u0007 target\"}" + "z".repeat(1_000) + "TAIL";
+
+    ApplicationFailure f =
+        assertThrows(ApplicationFailure.class, () -> router.quiesce(CUTOVER, plan(null, "5s")));
+
+    String m = f.getOriginalMessage();
+    assertTrue(m.contains("bad target"), m);
+    assertFalse(m.contains("TAIL"), m);
+    assertTrue(m.chars().noneMatch(Character::isISOControl), m);
+    assertTrue(m.contains("z".repeat(150)) && !m.contains("z".repeat(201)), m);
+  }
+
+  @Test
+  void plainHttpToAHostOtherThanLoopbackIsRefusedBeforeAnyRequest() {
+    ApplicationFailure f =
+        assertThrows(
+            ApplicationFailure.class,
+            () -> router.state(CUTOVER, plan("http://app.internal:8080/switchback", null, "5s")));
+
+    assertEquals(FailureTypes.INVALID_PLAN, f.getType());
+    assertTrue(f.getOriginalMessage().startsWith("router.url"), f.getOriginalMessage());
+    assertTrue(f.getOriginalMessage().contains("https://"), f.getOriginalMessage());
   }
 }
