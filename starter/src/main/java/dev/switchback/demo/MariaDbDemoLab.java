@@ -220,7 +220,7 @@ public final class MariaDbDemoLab implements DemoLab {
         // The replication connections log in with it; it holds REPLICATION SLAVE only, so
         // finalize finds no write privilege to revoke and says so.
         new MigrationAccountSpec(MIGRATOR, null, true),
-        new RouterSpec("webhook", routerUrl, null, "30s"),
+        new RouterSpec("webhook", routerUrl, null, "30s", null),
         new Thresholds("5s", "2m", "1m", "2m", "2s", "30s", "2m"),
         new GatesSpec(gate, switchGate, finalizeGate),
         List.of(options.approver()),

@@ -186,7 +186,7 @@ public final class RedisDemoLab implements DemoLab {
         // so that is the migration account. It is also Switchback's admin account here, so
         // revoking its writes at finalize would lock the admin out: it is left as it is.
         new MigrationAccountSpec("default", null, false),
-        new RouterSpec("webhook", routerUrl, null, "30s"),
+        new RouterSpec("webhook", routerUrl, null, "30s", null),
         // Redis proves the drain by replication offsets and promotes the replica in one command,
         // so drain and instance waits are short; the session check watches one sample window.
         new Thresholds("5s", "2m", "30s", "2m", "2s", sessionCheckTimeout, "1m"),

@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -32,6 +33,10 @@ import java.time.Duration;
  * them, so they fail non-retryable with the body. 5xx answers and I/O errors are retried by
  * Temporal; every call is idempotent. 408 and 429 are retried too: they ask to come back later.
  *
+ * <p>With {@code router.signingKey}, every request carries an HMAC signature over its timestamp, a
+ * nonce, method, path and body ({@link RequestSigner}), which the application checks before it
+ * acts: a bearer token alone is the same on every request and works for anyone who saw one.
+ *
  * <p>The application's answers are untrusted: a body is read up to {@link CappedBody#CAP} and only
  * a short, printable excerpt of it ever enters a message (and so the history), so a router URL
  * pointed at some internal service cannot read that service's answers back into the cutover.
@@ -42,6 +47,7 @@ public final class WebhookRouter implements TrafficRouter {
 
   private final Secrets secrets;
   private final HttpClient http;
+  private final Clock clock = Clock.systemUTC();
 
   public WebhookRouter(Secrets secrets) {
     this(
@@ -134,22 +140,26 @@ public final class WebhookRouter implements TrafficRouter {
   }
 
   private void post(CutoverPlan plan, String action, ObjectNode body) {
-    String json;
+    byte[] json;
     try {
-      json = JSON.writeValueAsString(body);
+      json = JSON.writeValueAsBytes(body);
     } catch (IOException e) {
       throw new IllegalStateException("cannot render the " + action + " request", e);
     }
     HttpRequest request =
-        request(plan, action)
+        request(plan, action, "POST", json)
             .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(json))
             .build();
     send(plan, request, "POST /" + action);
   }
 
   private AppState fetchState(CutoverPlan plan) {
-    HttpRequest request = request(plan, "state").header("Accept", "application/json").GET().build();
+    HttpRequest request =
+        request(plan, "state", "GET", new byte[0])
+            .header("Accept", "application/json")
+            .GET()
+            .build();
     CappedBody.Body answer = send(plan, request, "GET /state");
     if (answer.truncated()) {
       throw contract(
@@ -191,7 +201,8 @@ public final class WebhookRouter implements TrafficRouter {
     return new AppState(side, quiesced.booleanValue(), inFlight.longValue());
   }
 
-  private HttpRequest.Builder request(CutoverPlan plan, String action) {
+  /** The request's URI, timeout and credentials; the caller adds the method and body it signed. */
+  private HttpRequest.Builder request(CutoverPlan plan, String action, String method, byte[] body) {
     RouterSpec spec = plan.router();
     if (spec == null || spec.url() == null || spec.url().isBlank()) {
       throw ApplicationFailure.newNonRetryableFailure(
@@ -224,6 +235,19 @@ public final class WebhookRouter implements TrafficRouter {
     String token = secrets.resolve("router.token", spec.token());
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
+    }
+    String key = secrets.resolve("router.signingKey", spec.signingKey());
+    if (key != null) {
+      if (key.length() < RequestSigner.MIN_KEY_CHARS) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "router.signingKey: the key is shorter than "
+                + RequestSigner.MIN_KEY_CHARS
+                + " characters; use at least "
+                + RequestSigner.MIN_KEY_CHARS
+                + " random characters (for example the output of openssl rand -hex 32)",
+            FailureTypes.INVALID_PLAN);
+      }
+      b.headers(RequestSigner.headers(key, clock.instant(), method, uri.getRawPath(), body));
     }
     return b;
   }
