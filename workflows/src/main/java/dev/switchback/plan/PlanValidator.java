@@ -196,7 +196,38 @@ public final class PlanValidator {
               "a literal token would be stored in workflow history",
               "write env:NAME or file:/path"));
     }
+    if (r.signingKey() != null && !SECRET_REF.matcher(r.signingKey()).matches()) {
+      out.add(
+          new PlanProblem(
+              "router.signingKey",
+              "a literal key would be stored in workflow history",
+              "write env:NAME or file:/path"));
+    }
+    if ("webhook".equals(r.type()) && !blank(r.url())) {
+      webhookUrl(r, out);
+    }
     duration("router.timeout", r.timeout(), out);
+  }
+
+  /**
+   * Across a network the application can only trust a request it can verify: https, and a signed
+   * request (docs/webhook-router.md); a bearer token alone can be replayed by whoever saw it.
+   */
+  private static void webhookUrl(RouterSpec r, List<PlanProblem> out) {
+    PlanProblem unsafe = WebUrls.problem("router.url", r.url());
+    if (unsafe != null) {
+      out.add(unsafe);
+      return;
+    }
+    String host = java.net.URI.create(r.url()).getHost();
+    if (r.signingKey() == null && !WebUrls.isLoopback(host)) {
+      out.add(
+          new PlanProblem(
+              "router.signingKey",
+              "missing for a webhook router at " + host + ": its requests could not be verified",
+              "add signingKey: env:NAME or file:/path (at least 32 random characters) and check"
+                  + " the signature in the application as docs/webhook-router.md shows"));
+    }
   }
 
   private static void thresholds(Thresholds t, MigrationSpec m, List<PlanProblem> out) {
@@ -293,7 +324,12 @@ public final class PlanValidator {
         if (blank(t.url()) || !t.url().matches("(?i)https?://.+")) {
           out.add(
               new PlanProblem(
-                  f + ".url", "missing or not an http(s) URL", "write http://host:port/path"));
+                  f + ".url", "missing or not an http(s) URL", "write https://host:port/path"));
+        } else {
+          PlanProblem unsafe = WebUrls.problem(f + ".url", t.url());
+          if (unsafe != null) {
+            out.add(unsafe);
+          }
         }
       } else if (TestSpec.DTS_DATA_CHECK.equals(t.type())) {
         if (!"dts".equals(provider)) {
