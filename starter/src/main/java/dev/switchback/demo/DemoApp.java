@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * acknowledgement, holds and retries included. A cutover that loses or duplicates an order, fails a
  * write, or stops writes for long shows up here.
  *
- * <p>Router contract (all bodies JSON; with a token, {@code Authorization: Bearer <token>}):
+ * <p>Router contract (all bodies JSON; every request signed with this run's key as
+ * docs/webhook-router.md describes, checked by {@link SignedRequests}: unsigned, stale, replayed or
+ * wrongly signed requests are answered 401 and do nothing; with a token, also {@code Authorization:
+ * Bearer <token>}):
  *
  * <ul>
  *   <li>{@code POST /switchback/quiesce}: hold new writes (writers block, they do not fail) and
@@ -56,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * State: {@code {"target":"source"|"destination","quiesced":bool,"inFlight":n}}; errors: {@code
- * {"error":"..."}} with 400, 401, 404, 405 or 409. {@code GET /stats} shows the witness's counters.
+ * {"error":"..."}} with 400, 401, 404, 405, 409 or 413. {@code GET /stats} shows the witness's
+ * counters and {@code GET /health} the state, both unsigned and read-only.
  */
 public abstract class DemoApp implements AutoCloseable {
   /** Sessions carry this name, so Switchback's session check counts them as the application. */
@@ -64,6 +68,9 @@ public abstract class DemoApp implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DemoApp.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The router's requests are a few dozen bytes; anything much larger is not one. */
+  private static final int MAX_REQUEST = 64 * 1024;
 
   /**
    * How the application runs, whatever it writes to.
@@ -142,6 +149,7 @@ public abstract class DemoApp implements AutoCloseable {
       String lastError) {}
 
   private final Settings settings;
+  private final SignedRequests signatures;
   private final HttpServer http;
   private final ExecutorService httpThreads;
   private final List<Thread> writers;
@@ -173,6 +181,7 @@ public abstract class DemoApp implements AutoCloseable {
   protected DemoApp(Settings settings) throws IOException {
     settings.check();
     this.settings = settings;
+    this.signatures = SignedRequests.generate();
     for (Side side : Side.values()) {
       acknowledgedBySide.put(side, new AtomicLong());
     }
@@ -187,6 +196,7 @@ public abstract class DemoApp implements AutoCloseable {
     http.setExecutor(httpThreads);
     http.createContext("/switchback", this::route);
     http.createContext("/stats", this::stats);
+    http.createContext("/health", this::health);
     writers =
         IntStream.range(0, settings.writers())
             .mapToObj(i -> new Thread(() -> writeLoop(i), "orders-writer-" + i))
@@ -220,6 +230,14 @@ public abstract class DemoApp implements AutoCloseable {
   /** The webhook router's base URL, for the plan's {@code router.url}. */
   public final String routerUrl() {
     return "http://" + settings.host() + ":" + http.getAddress().getPort() + "/switchback";
+  }
+
+  /**
+   * The plan's {@code router.signingKey}: a {@code file:} reference to this run's key, which the
+   * router endpoint checks every request against (docs/webhook-router.md).
+   */
+  public final String routerSigningKey() {
+    return signatures.reference();
   }
 
   public final State state() {
@@ -328,6 +346,7 @@ public abstract class DemoApp implements AutoCloseable {
     http.stop(0);
     httpThreads.shutdownNow();
     closeClients();
+    signatures.close();
     log.info("orders app stopped: {}", stats());
   }
 
@@ -436,15 +455,37 @@ public abstract class DemoApp implements AutoCloseable {
 
   private void route(HttpExchange exchange) throws IOException {
     try (exchange) {
+      byte[] body;
+      try (InputStream in = exchange.getRequestBody()) {
+        body = in.readNBytes(MAX_REQUEST + 1);
+      }
+      if (body.length > MAX_REQUEST) {
+        respond(exchange, 413, error("a router request body is at most " + MAX_REQUEST + " bytes"));
+        return;
+      }
+      String path = exchange.getRequestURI().getRawPath();
+      String method = exchange.getRequestMethod();
+      // Checked before anything else is read from the request: an unverified request does nothing.
+      String refusal =
+          signatures.refusal(
+              method,
+              path,
+              exchange.getRequestHeaders().getFirst("Switchback-Timestamp"),
+              exchange.getRequestHeaders().getFirst("Switchback-Nonce"),
+              exchange.getRequestHeaders().getFirst("Switchback-Signature"),
+              body);
+      if (refusal != null) {
+        log.warn("router request {} {} refused: {}", method, path, refusal);
+        respond(exchange, 401, error(refusal));
+        return;
+      }
       if (settings.token() != null
           && !("Bearer " + settings.token())
               .equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
         respond(exchange, 401, error("missing or wrong bearer token"));
         return;
       }
-      String path = exchange.getRequestURI().getPath();
       String action = path.substring("/switchback".length()).replaceAll("^/+|/+$", "");
-      String method = exchange.getRequestMethod();
       switch (action) {
         case "state" -> {
           if (!"GET".equals(method)) {
@@ -458,7 +499,7 @@ public abstract class DemoApp implements AutoCloseable {
             respond(exchange, 405, error("use POST /switchback/" + action));
             return;
           }
-          post(exchange, action);
+          post(exchange, action, body);
         }
         default ->
             respond(
@@ -469,11 +510,7 @@ public abstract class DemoApp implements AutoCloseable {
     }
   }
 
-  private void post(HttpExchange exchange, String action) throws IOException {
-    byte[] body;
-    try (InputStream in = exchange.getRequestBody()) {
-      body = in.readAllBytes();
-    }
+  private void post(HttpExchange exchange, String action, byte[] body) throws IOException {
     switch (action) {
       case "quiesce" -> {
         State s;
@@ -510,6 +547,13 @@ public abstract class DemoApp implements AutoCloseable {
         }
       }
       default -> respond(exchange, 200, resume().json());
+    }
+  }
+
+  /** Unsigned and read-only, for smoke tests: where the application writes, and whether held. */
+  private void health(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      respond(exchange, 200, state().json());
     }
   }
 
