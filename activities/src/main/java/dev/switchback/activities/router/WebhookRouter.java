@@ -282,7 +282,8 @@ public final class WebhookRouter implements TrafficRouter {
             + ": "
             + body.excerpt()
             + (status == 401 || status == 403
-                ? ". Check router.token and the application's admin credentials"
+                ? ". Check router.token, router.signingKey and that the worker's and the"
+                    + " application's clocks agree (docs/webhook-router.md)"
                 : status < 400
                     ? ". Redirects are not followed; set router.url to the final address"
                     : ". The application refused; see docs/webhook-router.md for the contract"),
