@@ -1,13 +1,8 @@
 package dev.switchback.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.switchback.messages.values.Side;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -67,10 +62,6 @@ public abstract class DemoApp implements AutoCloseable {
   public static final String APPLICATION_NAME = "orders-app";
 
   private static final Logger log = LoggerFactory.getLogger(DemoApp.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** The router's requests are a few dozen bytes; anything much larger is not one. */
-  private static final int MAX_REQUEST = 64 * 1024;
 
   /**
    * How the application runs, whatever it writes to.
@@ -194,9 +185,10 @@ public abstract class DemoApp implements AutoCloseable {
             });
     http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 0);
     http.setExecutor(httpThreads);
-    http.createContext("/switchback", this::route);
-    http.createContext("/stats", this::stats);
-    http.createContext("/health", this::health);
+    RouterEndpoint endpoint = new RouterEndpoint(this, signatures, settings.token());
+    http.createContext("/switchback", endpoint::route);
+    http.createContext("/stats", endpoint::stats);
+    http.createContext("/health", endpoint::health);
     writers =
         IntStream.range(0, settings.writers())
             .mapToObj(i -> new Thread(() -> writeLoop(i), "orders-writer-" + i))
@@ -448,131 +440,6 @@ public abstract class DemoApp implements AutoCloseable {
       changed.signalAll();
     } finally {
       lock.unlock();
-    }
-  }
-
-  // --- the router endpoint
-
-  private void route(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      byte[] body;
-      try (InputStream in = exchange.getRequestBody()) {
-        body = in.readNBytes(MAX_REQUEST + 1);
-      }
-      if (body.length > MAX_REQUEST) {
-        respond(exchange, 413, error("a router request body is at most " + MAX_REQUEST + " bytes"));
-        return;
-      }
-      String path = exchange.getRequestURI().getRawPath();
-      String method = exchange.getRequestMethod();
-      // Checked before anything else is read from the request: an unverified request does nothing.
-      String refusal =
-          signatures.refusal(
-              method,
-              path,
-              exchange.getRequestHeaders().getFirst("Switchback-Timestamp"),
-              exchange.getRequestHeaders().getFirst("Switchback-Nonce"),
-              exchange.getRequestHeaders().getFirst("Switchback-Signature"),
-              body);
-      if (refusal != null) {
-        log.warn("router request {} {} refused: {}", method, path, refusal);
-        respond(exchange, 401, error(refusal));
-        return;
-      }
-      if (settings.token() != null
-          && !("Bearer " + settings.token())
-              .equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-        respond(exchange, 401, error("missing or wrong bearer token"));
-        return;
-      }
-      String action = path.substring("/switchback".length()).replaceAll("^/+|/+$", "");
-      switch (action) {
-        case "state" -> {
-          if (!"GET".equals(method)) {
-            respond(exchange, 405, error("use GET /switchback/state"));
-            return;
-          }
-          respond(exchange, 200, state().json());
-        }
-        case "quiesce", "point", "resume" -> {
-          if (!"POST".equals(method)) {
-            respond(exchange, 405, error("use POST /switchback/" + action));
-            return;
-          }
-          post(exchange, action, body);
-        }
-        default ->
-            respond(
-                exchange,
-                404,
-                error("no such endpoint: use /switchback/{quiesce,point,resume,state}"));
-      }
-    }
-  }
-
-  private void post(HttpExchange exchange, String action, byte[] body) throws IOException {
-    switch (action) {
-      case "quiesce" -> {
-        State s;
-        try {
-          s = quiesce();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          respond(exchange, 503, error("interrupted while quiescing"));
-          return;
-        }
-        respond(exchange, s.inFlight() == 0 ? 200 : 503, s.json());
-      }
-      case "point" -> {
-        Side side;
-        try {
-          JsonNode json = JSON.readTree(body);
-          String t = json == null ? null : json.path("target").asText(null);
-          side =
-              "source".equals(t) ? Side.SOURCE : "destination".equals(t) ? Side.DESTINATION : null;
-        } catch (IOException e) {
-          side = null;
-        }
-        if (side == null) {
-          respond(
-              exchange,
-              400,
-              error("the body must be {\"target\":\"source\"} or {\"target\":\"destination\"}"));
-          return;
-        }
-        try {
-          respond(exchange, 200, point(side).json());
-        } catch (IllegalStateException e) {
-          respond(exchange, 409, error(e.getMessage()));
-        }
-      }
-      default -> respond(exchange, 200, resume().json());
-    }
-  }
-
-  /** Unsigned and read-only, for smoke tests: where the application writes, and whether held. */
-  private void health(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      respond(exchange, 200, state().json());
-    }
-  }
-
-  private void stats(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      respond(exchange, 200, stats());
-    }
-  }
-
-  private static Map<String, Object> error(String message) {
-    return Map.of("error", message);
-  }
-
-  private static void respond(HttpExchange exchange, int status, Object body) throws IOException {
-    byte[] bytes = JSON.writeValueAsBytes(body);
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
     }
   }
 }
