@@ -1,5 +1,7 @@
 package dev.switchback.plan;
 
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.unsafe.WorkflowUnsafe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +21,10 @@ public final class PlanValidator {
   public static final Set<String> ENGINES =
       Set.of("postgres", "mysql", "mariadb", "sqlserver", "oracle", "redis", "mongodb");
   public static final Set<String> ROUTERS = Set.of("manual", "webhook", "pgbouncer");
+
+  /** The workflow version change id of the https and signing key rules, see webUrlRules(). */
+  static final String WEB_URL_RULES = "plan-web-url-rules";
+
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
   private static final Pattern SECRET_REF =
       Pattern.compile("(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)");
@@ -203,10 +209,24 @@ public final class PlanValidator {
               "a literal key would be stored in workflow history",
               "write env:NAME or file:/path"));
     }
-    if ("webhook".equals(r.type()) && !blank(r.url())) {
+    if ("webhook".equals(r.type()) && !blank(r.url()) && webUrlRules()) {
       webhookUrl(r, out);
     }
     duration("router.timeout", r.timeout(), out);
+  }
+
+  /**
+   * Whether the {@link WebUrls} rules and the webhook signing key apply. They came after cutovers
+   * were already running; the workflow checks its plan when it starts, so a cutover started before
+   * them would, on replay after a worker upgrade, fail where it once went on (non-determinism, and
+   * a stuck rollback path). Inside a workflow they apply to executions started with them (a version
+   * marker on the workflow's first task); everywhere else (the CLI, tests) always. Workflow code
+   * calls the validator once, at the start of {@code run}, never from an update validator or a
+   * query, where a version marker may not be written.
+   */
+  private static boolean webUrlRules() {
+    return !WorkflowUnsafe.isWorkflowThread()
+        || Workflow.getVersion(WEB_URL_RULES, Workflow.DEFAULT_VERSION, 1) >= 1;
   }
 
   /**
@@ -325,7 +345,7 @@ public final class PlanValidator {
           out.add(
               new PlanProblem(
                   f + ".url", "missing or not an http(s) URL", "write https://host:port/path"));
-        } else {
+        } else if (webUrlRules()) {
           PlanProblem unsafe = WebUrls.problem(f + ".url", t.url());
           if (unsafe != null) {
             out.add(unsafe);
