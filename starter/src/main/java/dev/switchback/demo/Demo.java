@@ -237,7 +237,7 @@ public final class Demo {
       progress.printf(
           "demo application: %d writers, %.0f writes/s, router %s%n",
           options.writers(), options.ratePerSecond(), app.routerUrl());
-      CutoverPlan plan = lab.plan(options, app.routerUrl());
+      CutoverPlan plan = lab.plan(options, app.routerUrl(), app.routerSigningKey());
       CutoverPlan validated = PlanValidator.validate(plan);
       lab.createForward(connections, validated, progress);
       return new Prepared(app, plan, validated);

@@ -1,13 +1,8 @@
 package dev.switchback.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.switchback.messages.values.Side;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -42,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * acknowledgement, holds and retries included. A cutover that loses or duplicates an order, fails a
  * write, or stops writes for long shows up here.
  *
- * <p>Router contract (all bodies JSON; with a token, {@code Authorization: Bearer <token>}):
+ * <p>Router contract (all bodies JSON; every request signed with this run's key as
+ * docs/webhook-router.md describes, checked by {@link SignedRequests}: unsigned, stale, replayed or
+ * wrongly signed requests are answered 401 and do nothing; with a token, also {@code Authorization:
+ * Bearer <token>}):
  *
  * <ul>
  *   <li>{@code POST /switchback/quiesce}: hold new writes (writers block, they do not fail) and
@@ -56,14 +54,14 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * State: {@code {"target":"source"|"destination","quiesced":bool,"inFlight":n}}; errors: {@code
- * {"error":"..."}} with 400, 401, 404, 405 or 409. {@code GET /stats} shows the witness's counters.
+ * {"error":"..."}} with 400, 401, 404, 405, 409 or 413. {@code GET /stats} shows the witness's
+ * counters and {@code GET /health} the state, both unsigned and read-only.
  */
 public abstract class DemoApp implements AutoCloseable {
   /** Sessions carry this name, so Switchback's session check counts them as the application. */
   public static final String APPLICATION_NAME = "orders-app";
 
   private static final Logger log = LoggerFactory.getLogger(DemoApp.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * How the application runs, whatever it writes to.
@@ -142,6 +140,7 @@ public abstract class DemoApp implements AutoCloseable {
       String lastError) {}
 
   private final Settings settings;
+  private final SignedRequests signatures;
   private final HttpServer http;
   private final ExecutorService httpThreads;
   private final List<Thread> writers;
@@ -173,6 +172,7 @@ public abstract class DemoApp implements AutoCloseable {
   protected DemoApp(Settings settings) throws IOException {
     settings.check();
     this.settings = settings;
+    this.signatures = SignedRequests.generate();
     for (Side side : Side.values()) {
       acknowledgedBySide.put(side, new AtomicLong());
     }
@@ -185,8 +185,10 @@ public abstract class DemoApp implements AutoCloseable {
             });
     http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 0);
     http.setExecutor(httpThreads);
-    http.createContext("/switchback", this::route);
-    http.createContext("/stats", this::stats);
+    RouterEndpoint endpoint = new RouterEndpoint(this, signatures, settings.token());
+    http.createContext("/switchback", endpoint::route);
+    http.createContext("/stats", endpoint::stats);
+    http.createContext("/health", endpoint::health);
     writers =
         IntStream.range(0, settings.writers())
             .mapToObj(i -> new Thread(() -> writeLoop(i), "orders-writer-" + i))
@@ -220,6 +222,14 @@ public abstract class DemoApp implements AutoCloseable {
   /** The webhook router's base URL, for the plan's {@code router.url}. */
   public final String routerUrl() {
     return "http://" + settings.host() + ":" + http.getAddress().getPort() + "/switchback";
+  }
+
+  /**
+   * The plan's {@code router.signingKey}: a {@code file:} reference to this run's key, which the
+   * router endpoint checks every request against (docs/webhook-router.md).
+   */
+  public final String routerSigningKey() {
+    return signatures.reference();
   }
 
   public final State state() {
@@ -328,6 +338,7 @@ public abstract class DemoApp implements AutoCloseable {
     http.stop(0);
     httpThreads.shutdownNow();
     closeClients();
+    signatures.close();
     log.info("orders app stopped: {}", stats());
   }
 
@@ -429,106 +440,6 @@ public abstract class DemoApp implements AutoCloseable {
       changed.signalAll();
     } finally {
       lock.unlock();
-    }
-  }
-
-  // --- the router endpoint
-
-  private void route(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      if (settings.token() != null
-          && !("Bearer " + settings.token())
-              .equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-        respond(exchange, 401, error("missing or wrong bearer token"));
-        return;
-      }
-      String path = exchange.getRequestURI().getPath();
-      String action = path.substring("/switchback".length()).replaceAll("^/+|/+$", "");
-      String method = exchange.getRequestMethod();
-      switch (action) {
-        case "state" -> {
-          if (!"GET".equals(method)) {
-            respond(exchange, 405, error("use GET /switchback/state"));
-            return;
-          }
-          respond(exchange, 200, state().json());
-        }
-        case "quiesce", "point", "resume" -> {
-          if (!"POST".equals(method)) {
-            respond(exchange, 405, error("use POST /switchback/" + action));
-            return;
-          }
-          post(exchange, action);
-        }
-        default ->
-            respond(
-                exchange,
-                404,
-                error("no such endpoint: use /switchback/{quiesce,point,resume,state}"));
-      }
-    }
-  }
-
-  private void post(HttpExchange exchange, String action) throws IOException {
-    byte[] body;
-    try (InputStream in = exchange.getRequestBody()) {
-      body = in.readAllBytes();
-    }
-    switch (action) {
-      case "quiesce" -> {
-        State s;
-        try {
-          s = quiesce();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          respond(exchange, 503, error("interrupted while quiescing"));
-          return;
-        }
-        respond(exchange, s.inFlight() == 0 ? 200 : 503, s.json());
-      }
-      case "point" -> {
-        Side side;
-        try {
-          JsonNode json = JSON.readTree(body);
-          String t = json == null ? null : json.path("target").asText(null);
-          side =
-              "source".equals(t) ? Side.SOURCE : "destination".equals(t) ? Side.DESTINATION : null;
-        } catch (IOException e) {
-          side = null;
-        }
-        if (side == null) {
-          respond(
-              exchange,
-              400,
-              error("the body must be {\"target\":\"source\"} or {\"target\":\"destination\"}"));
-          return;
-        }
-        try {
-          respond(exchange, 200, point(side).json());
-        } catch (IllegalStateException e) {
-          respond(exchange, 409, error(e.getMessage()));
-        }
-      }
-      default -> respond(exchange, 200, resume().json());
-    }
-  }
-
-  private void stats(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      respond(exchange, 200, stats());
-    }
-  }
-
-  private static Map<String, Object> error(String message) {
-    return Map.of("error", message);
-  }
-
-  private static void respond(HttpExchange exchange, int status, Object body) throws IOException {
-    byte[] bytes = JSON.writeValueAsBytes(body);
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
     }
   }
 }

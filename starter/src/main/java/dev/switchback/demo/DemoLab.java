@@ -52,8 +52,13 @@ public interface DemoLab {
    */
   void prepare(Connections connections) throws Exception;
 
-  /** The plan for this run. */
-  CutoverPlan plan(DemoOptions options, String routerUrl);
+  /**
+   * The plan for this run.
+   *
+   * @param routerUrl the demo application's webhook router base URL
+   * @param routerSigningKey the reference to the key the application checks requests with
+   */
+  CutoverPlan plan(DemoOptions options, String routerUrl, String routerSigningKey);
 
   /** Creates the forward instance and waits until it has caught up. */
   void createForward(Connections connections, CutoverPlan plan, PrintStream progress)

@@ -166,7 +166,7 @@ public final class MariaDbDemoLab implements DemoLab {
   }
 
   @Override
-  public CutoverPlan plan(DemoOptions options, String routerUrl) {
+  public CutoverPlan plan(DemoOptions options, String routerUrl, String routerSigningKey) {
     if (replicationPasswordFile == null) {
       throw new IllegalStateException("prepare the lab first: it writes the replication password");
     }
@@ -220,7 +220,7 @@ public final class MariaDbDemoLab implements DemoLab {
         // The replication connections log in with it; it holds REPLICATION SLAVE only, so
         // finalize finds no write privilege to revoke and says so.
         new MigrationAccountSpec(MIGRATOR, null, true),
-        new RouterSpec("webhook", routerUrl, null, "30s"),
+        new RouterSpec("webhook", routerUrl, null, "30s", routerSigningKey),
         new Thresholds("5s", "2m", "1m", "2m", "2s", "30s", "2m"),
         new GatesSpec(gate, switchGate, finalizeGate),
         List.of(options.approver()),

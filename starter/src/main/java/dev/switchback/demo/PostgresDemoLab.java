@@ -167,7 +167,7 @@ public final class PostgresDemoLab implements DemoLab {
   }
 
   @Override
-  public CutoverPlan plan(DemoOptions options, String routerUrl) {
+  public CutoverPlan plan(DemoOptions options, String routerUrl, String routerSigningKey) {
     GateSpec gate =
         options.interactive()
             ? new GateSpec("approval", "1h", null)
@@ -221,7 +221,7 @@ public final class PostgresDemoLab implements DemoLab {
         // create subscriptions), so that is the migration account; revoking a superuser's writes
         // means nothing, so finalize leaves it as it is.
         new MigrationAccountSpec("postgres", null, false),
-        new RouterSpec("webhook", routerUrl, null, "30s"),
+        new RouterSpec("webhook", routerUrl, null, "30s", routerSigningKey),
         new Thresholds("5s", "2m", "1m", "2m", "2s", "30s", "2m"),
         new GatesSpec(gate, switchGate, finalizeGate),
         List.of(options.approver()),

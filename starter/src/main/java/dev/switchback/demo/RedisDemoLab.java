@@ -142,7 +142,7 @@ public final class RedisDemoLab implements DemoLab {
   }
 
   @Override
-  public CutoverPlan plan(DemoOptions options, String routerUrl) {
+  public CutoverPlan plan(DemoOptions options, String routerUrl, String routerSigningKey) {
     GateSpec gate =
         options.interactive()
             ? new GateSpec("approval", "1h", null)
@@ -157,7 +157,7 @@ public final class RedisDemoLab implements DemoLab {
             "orders-app-writes-to-destination",
             "http",
             null,
-            routerUrl + "/state",
+            app + "/health",
             "\"target\":\"destination\",\"quiesced\":false",
             200,
             "destination",
@@ -186,7 +186,7 @@ public final class RedisDemoLab implements DemoLab {
         // so that is the migration account. It is also Switchback's admin account here, so
         // revoking its writes at finalize would lock the admin out: it is left as it is.
         new MigrationAccountSpec("default", null, false),
-        new RouterSpec("webhook", routerUrl, null, "30s"),
+        new RouterSpec("webhook", routerUrl, null, "30s", routerSigningKey),
         // Redis proves the drain by replication offsets and promotes the replica in one command,
         // so drain and instance waits are short; the session check watches one sample window.
         new Thresholds("5s", "2m", "30s", "2m", "2s", sessionCheckTimeout, "1m"),

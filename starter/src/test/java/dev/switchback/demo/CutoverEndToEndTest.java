@@ -37,6 +37,11 @@ class CutoverEndToEndTest {
     assertTrue(json.length() > 1000, "history was exported");
     assertTrue(json.contains("file:" + secret), "the plan names the secret by reference");
     assertFalse(json.contains(SECRET), "the secret's value reached workflow history");
+    // The router's requests were signed and the demo application, which refuses unsigned ones,
+    // acted on them: the plan names its key by reference only.
+    assertTrue(
+        json.contains("\"signingKey\":\"file:") && json.contains("switchback-demo-router-"),
+        "the plan names the router's signing key by reference");
     String dir = System.getProperty("switchback.recordHistories");
     if (dir != null) {
       Files.createDirectories(Path.of(dir));

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchback.activities.support.Await;
 import dev.switchback.demo.OrdersApp.Endpoint;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -98,15 +97,10 @@ class OrdersAppTest {
     return orderNos(e).size();
   }
 
+  /** A request signed with the application's key, as the webhook router sends it. */
   private HttpResponse<String> call(String method, String action, String body, String token)
       throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(app.routerUrl() + "/" + action))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder b = SignedCalls.request(app, method, action, body, SignedCalls.now());
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }

@@ -239,8 +239,8 @@ class RedisEndToEndTest {
     }
 
     @Override
-    public CutoverPlan plan(DemoOptions options, String routerUrl) {
-      return lab.plan(options, routerUrl);
+    public CutoverPlan plan(DemoOptions options, String routerUrl, String routerSigningKey) {
+      return lab.plan(options, routerUrl, routerSigningKey);
     }
 
     @Override

@@ -68,7 +68,8 @@ class WorkerCrashEndToEndTest {
             PlanValidator.validate(
                 lab.plan(
                     new DemoOptions("postgres", false, false, "alice", 200, 4, "3s", 0),
-                    app.routerUrl()));
+                    app.routerUrl(),
+                    app.routerSigningKey()));
         lab.createForward(connections, plan, System.out);
 
         Process first = worker(server.clientAddress(), "first");

@@ -1,5 +1,7 @@
 package dev.switchback.plan;
 
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.unsafe.WorkflowUnsafe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +21,10 @@ public final class PlanValidator {
   public static final Set<String> ENGINES =
       Set.of("postgres", "mysql", "mariadb", "sqlserver", "oracle", "redis", "mongodb");
   public static final Set<String> ROUTERS = Set.of("manual", "webhook", "pgbouncer");
+
+  /** The workflow version change id of the https and signing key rules, see webUrlRules(). */
+  static final String WEB_URL_RULES = "plan-web-url-rules";
+
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
   private static final Pattern SECRET_REF =
       Pattern.compile("(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)");
@@ -196,7 +202,52 @@ public final class PlanValidator {
               "a literal token would be stored in workflow history",
               "write env:NAME or file:/path"));
     }
+    if (r.signingKey() != null && !SECRET_REF.matcher(r.signingKey()).matches()) {
+      out.add(
+          new PlanProblem(
+              "router.signingKey",
+              "a literal key would be stored in workflow history",
+              "write env:NAME or file:/path"));
+    }
+    if ("webhook".equals(r.type()) && !blank(r.url()) && webUrlRules()) {
+      webhookUrl(r, out);
+    }
     duration("router.timeout", r.timeout(), out);
+  }
+
+  /**
+   * Whether the {@link WebUrls} rules and the webhook signing key apply. They came after cutovers
+   * were already running; the workflow checks its plan when it starts, so a cutover started before
+   * them would, on replay after a worker upgrade, fail where it once went on (non-determinism, and
+   * a stuck rollback path). Inside a workflow they apply to executions started with them (a version
+   * marker on the workflow's first task); everywhere else (the CLI, tests) always. Workflow code
+   * calls the validator once, at the start of {@code run}, never from an update validator or a
+   * query, where a version marker may not be written.
+   */
+  private static boolean webUrlRules() {
+    return !WorkflowUnsafe.isWorkflowThread()
+        || Workflow.getVersion(WEB_URL_RULES, Workflow.DEFAULT_VERSION, 1) >= 1;
+  }
+
+  /**
+   * Across a network the application can only trust a request it can verify: https, and a signed
+   * request (docs/webhook-router.md); a bearer token alone can be replayed by whoever saw it.
+   */
+  private static void webhookUrl(RouterSpec r, List<PlanProblem> out) {
+    PlanProblem unsafe = WebUrls.problem("router.url", r.url());
+    if (unsafe != null) {
+      out.add(unsafe);
+      return;
+    }
+    String host = java.net.URI.create(r.url()).getHost();
+    if (r.signingKey() == null && !WebUrls.isLoopback(host)) {
+      out.add(
+          new PlanProblem(
+              "router.signingKey",
+              "missing for a webhook router at " + host + ": its requests could not be verified",
+              "add signingKey: env:NAME or file:/path (at least 32 random characters) and check"
+                  + " the signature in the application as docs/webhook-router.md shows"));
+    }
   }
 
   private static void thresholds(Thresholds t, MigrationSpec m, List<PlanProblem> out) {
@@ -293,7 +344,12 @@ public final class PlanValidator {
         if (blank(t.url()) || !t.url().matches("(?i)https?://.+")) {
           out.add(
               new PlanProblem(
-                  f + ".url", "missing or not an http(s) URL", "write http://host:port/path"));
+                  f + ".url", "missing or not an http(s) URL", "write https://host:port/path"));
+        } else if (webUrlRules()) {
+          PlanProblem unsafe = WebUrls.problem(f + ".url", t.url());
+          if (unsafe != null) {
+            out.add(unsafe);
+          }
         }
       } else if (TestSpec.DTS_DATA_CHECK.equals(t.type())) {
         if (!"dts".equals(provider)) {

@@ -27,7 +27,9 @@ class PlanDurationsTest {
   /** Each duration field of a plan, and a valid plan with only that field set to a value. */
   private static Map<String, Function<String, CutoverPlan>> fields() {
     Map<String, Function<String, CutoverPlan>> f = new LinkedHashMap<>();
-    f.put("router.timeout", v -> plan(new RouterSpec("manual", null, null, v), null, null, null));
+    f.put(
+        "router.timeout",
+        v -> plan(new RouterSpec("manual", null, null, v, null), null, null, null));
     for (RecordComponent c : Thresholds.class.getRecordComponents()) {
       f.put("thresholds." + c.getName(), v -> plan(null, thresholds(c.getName(), v), null, null));
     }

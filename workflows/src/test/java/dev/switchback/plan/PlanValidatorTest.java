@@ -69,7 +69,7 @@ class PlanValidatorTest {
                 "postgres", "jdbc:postgresql://u:pw@127.0.0.1/app", null, null, null, null),
             null,
             null,
-            new RouterSpec("webhook", null, null, null),
+            new RouterSpec("webhook", null, null, null, null),
             new Thresholds("5 seconds", null, null, null, null, null, null),
             new GatesSpec(null, new GateSpec("approval", "10m", "abort"), null),
             List.of(),

@@ -34,7 +34,7 @@ final class TestPlans {
             List.of("app"),
             null),
         new MigrationAccountSpec("migrator", null, true),
-        new RouterSpec("webhook", "http://127.0.0.1:8088/switchback", null, null),
+        new RouterSpec("webhook", "http://127.0.0.1:8088/switchback", null, null, null),
         null,
         gates,
         List.of("alice", "bob"),

@@ -4,6 +4,7 @@ import dev.switchback.activities.VerificationActivities;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.spi.MigrationProvider;
 import dev.switchback.activities.spi.Registry;
+import dev.switchback.activities.support.CappedBody;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.validation.DataValidator;
 import dev.switchback.activities.validation.Settler;
@@ -15,7 +16,9 @@ import dev.switchback.messages.values.TestResult;
 import dev.switchback.messages.values.ValidationReport;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.Durations;
+import dev.switchback.plan.PlanProblem;
 import dev.switchback.plan.TestSpec;
+import dev.switchback.plan.WebUrls;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
@@ -54,7 +57,9 @@ public final class VerificationActivitiesImpl implements VerificationActivities 
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NORMAL)
+            // A redirect could lead the smoke test anywhere the worker can reach: the plan names
+            // the URL to test, and a 3xx is reported with where it points.
+            .followRedirects(HttpClient.Redirect.NEVER)
             .build(),
         new DataValidator(),
         WaitClock.SYSTEM);
@@ -119,7 +124,7 @@ public final class VerificationActivitiesImpl implements VerificationActivities 
                   + t.url()
                   + " failed: "
                   + e.getClass().getSimpleName()
-                  + (e.getMessage() == null ? "" : " " + e.getMessage()));
+                  + (e.getMessage() == null ? "" : " " + CappedBody.excerpt(e.getMessage())));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       r = new Result(false, "interrupted");
@@ -175,36 +180,43 @@ public final class VerificationActivitiesImpl implements VerificationActivities 
   }
 
   private Result http(TestSpec t, Duration timeout) throws IOException, InterruptedException {
+    PlanProblem unsafe = WebUrls.problem("url", t.url());
+    if (unsafe != null) {
+      return new Result(false, unsafe.toString());
+    }
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(t.url())).timeout(timeout).GET().build();
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<CappedBody.Body> response = CappedBody.send(http, request, timeout);
     int expected = t.expectStatus() == null ? 200 : t.expectStatus();
-    String body = response.body() == null ? "" : response.body();
-    if (response.statusCode() != expected) {
+    CappedBody.Body body = response.body();
+    int status = response.statusCode();
+    if (status != expected) {
+      String redirect =
+          status >= 300 && status < 400
+              ? "; redirects are not followed, point the test at "
+                  + CappedBody.excerpt(response.headers().firstValue("Location").orElse("?"))
+              : "";
       return new Result(
           false,
-          "HTTP "
-              + response.statusCode()
-              + ", expected "
-              + expected
-              + "; body: "
-              + abbreviate(body));
+          "HTTP " + status + ", expected " + expected + redirect + "; body: " + body.excerpt());
     }
-    if (t.expect() != null && !body.contains(t.expect())) {
+    if (t.expect() != null && !body.text().contains(t.expect())) {
       return new Result(
           false,
           "HTTP "
-              + response.statusCode()
-              + " but the body does not contain '"
+              + status
+              + " but "
+              + (body.truncated() ? "the first " + CappedBody.CAP + " bytes of " : "")
+              + "the body do"
+              + (body.truncated() ? "" : "es")
+              + " not contain '"
               + t.expect()
               + "'; body: "
-              + abbreviate(body));
+              + body.excerpt());
     }
     return new Result(
         true,
-        "HTTP "
-            + response.statusCode()
-            + (t.expect() == null ? "" : ", body contains '" + t.expect() + "'"));
+        "HTTP " + status + (t.expect() == null ? "" : ", body contains '" + t.expect() + "'"));
   }
 
   /**

@@ -5,18 +5,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.TrafficRouter;
+import dev.switchback.activities.support.CappedBody;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.RouterState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.Durations;
+import dev.switchback.plan.PlanProblem;
 import dev.switchback.plan.RouterSpec;
+import dev.switchback.plan.WebUrls;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -28,14 +32,22 @@ import java.time.Duration;
  * <p>4xx answers are the application refusing (bad token, unknown target): retrying cannot fix
  * them, so they fail non-retryable with the body. 5xx answers and I/O errors are retried by
  * Temporal; every call is idempotent. 408 and 429 are retried too: they ask to come back later.
+ *
+ * <p>With {@code router.signingKey}, every request carries an HMAC signature over its timestamp, a
+ * nonce, method, path and body ({@link RequestSigner}), which the application checks before it
+ * acts: a bearer token alone is the same on every request and works for anyone who saw one.
+ *
+ * <p>The application's answers are untrusted: a body is read up to {@link CappedBody#CAP} and only
+ * a short, printable excerpt of it ever enters a message (and so the history), so a router URL
+ * pointed at some internal service cannot read that service's answers back into the cutover.
  */
 public final class WebhookRouter implements TrafficRouter {
   public static final String NAME = "webhook";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_BODY_IN_MESSAGE = 500;
 
   private final Secrets secrets;
   private final HttpClient http;
+  private final Clock clock = Clock.systemUTC();
 
   public WebhookRouter(Secrets secrets) {
     this(
@@ -128,31 +140,40 @@ public final class WebhookRouter implements TrafficRouter {
   }
 
   private void post(CutoverPlan plan, String action, ObjectNode body) {
-    String json;
+    byte[] json;
     try {
-      json = JSON.writeValueAsString(body);
+      json = JSON.writeValueAsBytes(body);
     } catch (IOException e) {
       throw new IllegalStateException("cannot render the " + action + " request", e);
     }
     HttpRequest request =
-        request(plan, action)
+        request(plan, action, "POST", json)
             .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(json))
             .build();
     send(plan, request, "POST /" + action);
   }
 
   private AppState fetchState(CutoverPlan plan) {
-    HttpRequest request = request(plan, "state").header("Accept", "application/json").GET().build();
-    String body = send(plan, request, "GET /state");
+    HttpRequest request =
+        request(plan, "state", "GET", new byte[0])
+            .header("Accept", "application/json")
+            .GET()
+            .build();
+    CappedBody.Body answer = send(plan, request, "GET /state");
+    if (answer.truncated()) {
+      throw contract(
+          plan, "GET /state answered more than " + CappedBody.CAP + " bytes: " + answer.excerpt());
+    }
+    String body = answer.excerpt();
     JsonNode node;
     try {
-      node = JSON.readTree(body);
+      node = JSON.readTree(answer.bytes());
     } catch (IOException e) {
-      throw contract(plan, "GET /state did not answer JSON: " + abbreviate(body));
+      throw contract(plan, "GET /state did not answer JSON: " + body);
     }
     if (node == null || !node.isObject()) {
-      throw contract(plan, "GET /state did not answer a JSON object: " + abbreviate(body));
+      throw contract(plan, "GET /state did not answer a JSON object: " + body);
     }
     JsonNode target = node.get("target");
     Side side;
@@ -165,7 +186,9 @@ public final class WebhookRouter implements TrafficRouter {
     } else {
       throw contract(
           plan,
-          "GET /state answered target=" + target + "; it must be \"source\" or \"destination\"");
+          "GET /state answered target="
+              + CappedBody.excerpt(target.toString())
+              + "; it must be \"source\" or \"destination\"");
     }
     JsonNode quiesced = node.get("quiesced");
     if (quiesced == null || !quiesced.isBoolean()) {
@@ -178,13 +201,18 @@ public final class WebhookRouter implements TrafficRouter {
     return new AppState(side, quiesced.booleanValue(), inFlight.longValue());
   }
 
-  private HttpRequest.Builder request(CutoverPlan plan, String action) {
+  /** The request's URI, timeout and credentials; the caller adds the method and body it signed. */
+  private HttpRequest.Builder request(CutoverPlan plan, String action, String method, byte[] body) {
     RouterSpec spec = plan.router();
     if (spec == null || spec.url() == null || spec.url().isBlank()) {
       throw ApplicationFailure.newNonRetryableFailure(
           "router.url: missing for router webhook; give the application's admin base URL, e.g."
               + " http://app:8080/switchback",
           FailureTypes.INVALID_PLAN);
+    }
+    PlanProblem unsafe = WebUrls.problem("router.url", spec.url());
+    if (unsafe != null) {
+      throw ApplicationFailure.newNonRetryableFailure(unsafe.toString(), FailureTypes.INVALID_PLAN);
     }
     String base =
         spec.url().endsWith("/") ? spec.url().substring(0, spec.url().length() - 1) : spec.url();
@@ -208,27 +236,41 @@ public final class WebhookRouter implements TrafficRouter {
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
+    String key = secrets.resolve("router.signingKey", spec.signingKey());
+    if (key != null) {
+      if (key.length() < RequestSigner.MIN_KEY_CHARS) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "router.signingKey: the key is shorter than "
+                + RequestSigner.MIN_KEY_CHARS
+                + " characters; use at least "
+                + RequestSigner.MIN_KEY_CHARS
+                + " random characters (for example the output of openssl rand -hex 32)",
+            FailureTypes.INVALID_PLAN);
+      }
+      b.headers(RequestSigner.headers(key, clock.instant(), method, uri.getRawPath(), body));
+    }
     return b;
   }
 
-  private String send(CutoverPlan plan, HttpRequest request, String call) {
-    HttpResponse<String> response;
+  private CappedBody.Body send(CutoverPlan plan, HttpRequest request, String call) {
+    HttpResponse<CappedBody.Body> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      response = CappedBody.send(http, request, request.timeout().orElse(Duration.ofSeconds(10)));
     } catch (IOException e) {
-      throw new RouterUnavailableException(call + " to " + request.uri() + " failed: " + e, e);
+      throw new RouterUnavailableException(
+          call + " to " + request.uri() + " failed: " + CappedBody.excerpt(e.toString()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RouterUnavailableException(call + " to " + request.uri() + " interrupted", e);
     }
     int status = response.statusCode();
-    String body = response.body() == null ? "" : response.body();
+    CappedBody.Body body = response.body();
     if (status >= 200 && status < 300) {
       return body;
     }
     if (status >= 500 || status == 408 || status == 429) {
       throw new RouterUnavailableException(
-          call + " to " + request.uri() + " answered " + status + ": " + abbreviate(body));
+          call + " to " + request.uri() + " answered " + status + ": " + body.excerpt());
     }
     throw ApplicationFailure.newNonRetryableFailure(
         "router.url "
@@ -238,9 +280,10 @@ public final class WebhookRouter implements TrafficRouter {
             + " answered "
             + status
             + ": "
-            + abbreviate(body)
+            + body.excerpt()
             + (status == 401 || status == 403
-                ? ". Check router.token and the application's admin credentials"
+                ? ". Check router.token, router.signingKey and that the worker's and the"
+                    + " application's clocks agree (docs/webhook-router.md)"
                 : status < 400
                     ? ". Redirects are not followed; set router.url to the final address"
                     : ". The application refused; see docs/webhook-router.md for the contract"),
@@ -254,10 +297,5 @@ public final class WebhookRouter implements TrafficRouter {
             + ": the application does not keep the webhook contract (docs/webhook-router.md): "
             + what,
         FailureTypes.ROUTER);
-  }
-
-  private static String abbreviate(String body) {
-    String b = body.strip();
-    return b.length() <= MAX_BODY_IN_MESSAGE ? b : b.substring(0, MAX_BODY_IN_MESSAGE) + "...";
   }
 }

@@ -43,7 +43,10 @@ class RouterActivitiesImplTest {
   @Test
   void callsGoToTheRouterThePlanNames() {
     CutoverPlan plan =
-        plan(Thresholds.defaults(), new RouterSpec("webhook", "http://app/sb", null, "5s"), true);
+        plan(
+            Thresholds.defaults(),
+            new RouterSpec("webhook", "http://app/sb", null, "5s", null),
+            true);
 
     activities.quiesceApplication(CUTOVER, plan);
     activities.pointApplication(CUTOVER, plan, Side.DESTINATION);
@@ -82,7 +85,7 @@ class RouterActivitiesImplTest {
     CutoverPlan plan =
         plan(
             Thresholds.defaults(),
-            new RouterSpec("pgbouncer", "postgres://pgb:6432/x", null, "5s"),
+            new RouterSpec("pgbouncer", "postgres://pgb:6432/x", null, "5s", null),
             true);
 
     ApplicationFailure f = TestPlans.failure(() -> activities.quiesceApplication(CUTOVER, plan));

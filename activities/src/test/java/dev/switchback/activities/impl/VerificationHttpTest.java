@@ -2,6 +2,7 @@ package dev.switchback.activities.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -18,8 +19,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -120,5 +125,92 @@ class VerificationHttpTest {
 
     assertTrue(r.passed());
     assertTrue(r.results().isEmpty());
+  }
+
+  private TestReport runOne(TestSpec test) {
+    return activities.runTests(
+        "cutover-verify",
+        TestPlans.verificationPlan(
+            "postgres",
+            "jdbc:postgresql://127.0.0.1:5432/a",
+            "jdbc:postgresql://127.0.0.1:5432/b",
+            "postgres",
+            List.of(test),
+            null));
+  }
+
+  @Test
+  void aRedirectIsNotFollowedToAnotherOrigin() throws IOException {
+    HttpServer elsewhere =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    AtomicInteger hits = new AtomicInteger();
+    elsewhere.createContext(
+        "/",
+        ex -> {
+          hits.incrementAndGet();
+          answer(ex, 200, "{\"status\":\"healthy\"}");
+        });
+    elsewhere.start();
+    try {
+      String target = "http://127.0.0.1:" + elsewhere.getAddress().getPort() + "/internal";
+      server.createContext(
+          "/moved",
+          ex -> {
+            ex.getResponseHeaders().add("Location", target);
+            answer(ex, 302, "");
+          });
+
+      TestReport r = runOne(http("moved", url("/moved"), "healthy", null));
+
+      assertFalse(r.passed());
+      String detail = r.results().get(0).detail();
+      assertTrue(detail.startsWith("HTTP 302, expected 200"), detail);
+      assertTrue(detail.contains("redirects are not followed"), detail);
+      assertEquals(0, hits.get(), "the redirect's target was never called");
+    } finally {
+      elsewhere.stop(0);
+    }
+  }
+
+  @Test
+  void anEndlessBodyIsReadOnlyUpToTheCap() {
+    AtomicLong written = new AtomicLong();
+    server.createContext(
+        "/endless",
+        ex -> {
+          ex.sendResponseHeaders(200, 0);
+          byte[] chunk = new byte[8192];
+          Arrays.fill(chunk, (byte) '\u0001');
+          try {
+            while (written.get() < (1L << 30)) {
+              ex.getResponseBody().write(chunk);
+              written.addAndGet(chunk.length);
+            }
+          } catch (IOException expected) {
+            // the smoke test closed the connection
+          } finally {
+            ex.close();
+          }
+        });
+
+    TestReport r =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(30), () -> runOne(http("endless", url("/endless"), "ok", null)));
+
+    assertFalse(r.passed());
+    String detail = r.results().get(0).detail();
+    assertTrue(detail.contains("first 65536 bytes"), detail);
+    assertTrue(detail.chars().noneMatch(Character::isISOControl), detail);
+    assertTrue(detail.length() < 600, detail);
+    assertTrue(written.get() < 64L << 20, "peer wrote " + written.get() + " bytes");
+  }
+
+  @Test
+  void plainHttpToAHostOtherThanLoopbackFailsWithoutARequest() {
+    TestReport r = runOne(http("remote", "http://orders.internal:8080/health", null, null));
+
+    assertFalse(r.passed());
+    String detail = r.results().get(0).detail();
+    assertTrue(detail.contains("https://"), detail);
   }
 }

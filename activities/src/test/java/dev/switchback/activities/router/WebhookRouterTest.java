@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,11 +28,15 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,8 +52,13 @@ class WebhookRouterTest {
 
   private HttpServer server;
   private final App app = new App();
-  private final Secrets secrets = new Secrets(Map.of("ROUTER_TOKEN", "s3cret"));
+  private static final String KEY = "k".repeat(16) + "0123456789abcdef0123456789abcdef";
+  private final Secrets secrets =
+      new Secrets(Map.of("ROUTER_TOKEN", "s3cret", "ROUTER_KEY", KEY, "SHORT_KEY", "tooShort1"));
   private final WebhookRouter router = new WebhookRouter(secrets);
+
+  record Received(
+      String method, String path, byte[] body, String timestamp, String nonce, String signature) {}
 
   /** The application side of the contract. */
   static final class App {
@@ -58,6 +68,9 @@ class WebhookRouterTest {
     final List<String> requests = new CopyOnWriteArrayList<>();
     final List<String> authorizations = new CopyOnWriteArrayList<>();
     final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
+
+    /** Per request: method, raw path, raw body and the signature headers, as received. */
+    final List<Received> received = new CopyOnWriteArrayList<>();
 
     /** When set, every call answers this status and body instead. */
     volatile int forcedStatus;
@@ -87,6 +100,14 @@ class WebhookRouterTest {
     app.requests.add(ex.getRequestMethod() + " " + path);
     app.authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
     byte[] in = ex.getRequestBody().readAllBytes();
+    app.received.add(
+        new Received(
+            ex.getRequestMethod(),
+            ex.getRequestURI().getRawPath(),
+            in,
+            ex.getRequestHeaders().getFirst("Switchback-Timestamp"),
+            ex.getRequestHeaders().getFirst("Switchback-Nonce"),
+            ex.getRequestHeaders().getFirst("Switchback-Signature")));
     JsonNode body = in.length == 0 ? JSON.createObjectNode() : JSON.readTree(in);
     if (in.length > 0) {
       app.bodies.add(body);
@@ -158,6 +179,18 @@ class WebhookRouterTest {
   }
 
   private static CutoverPlan plan(String url, String token, String timeout) {
+    return plan(url, token, timeout, null);
+  }
+
+  private CutoverPlan signedPlan(String signingKey) {
+    return plan(
+        "http://127.0.0.1:" + server.getAddress().getPort() + "/switchback",
+        null,
+        "5s",
+        signingKey);
+  }
+
+  private static CutoverPlan plan(String url, String token, String timeout, String signingKey) {
     return new CutoverPlan(
             "orders",
             new MigrationSpec("postgres", "mig", null, null),
@@ -166,7 +199,7 @@ class WebhookRouterTest {
             new EndpointSpec(
                 "postgres", "jdbc:postgresql://127.0.0.1:5434/app", "sb", null, null, null),
             new MigrationAccountSpec("migrator", null, true),
-            new RouterSpec("webhook", url, token, timeout),
+            new RouterSpec("webhook", url, token, timeout, signingKey),
             null,
             null,
             List.of("alice"),
@@ -347,5 +380,147 @@ class WebhookRouterTest {
     RouterState s = router.state(CUTOVER, plan(null, "5s"));
 
     assertNull(s.target());
+  }
+
+  @Test
+  void anEndlessStateBodyIsReadOnlyUpToTheCapAndTheConnectionDropped() throws Exception {
+    AtomicLong written = new AtomicLong();
+    CountDownLatch peerGaveUp = new CountDownLatch(1);
+    server.createContext(
+        "/endless",
+        ex -> {
+          // A hostile application: 200, then a body that never ends (bounded here at 1 GiB so a
+          // broken client cannot keep the test's server busy for ever).
+          ex.sendResponseHeaders(200, 0);
+          byte[] chunk = new byte[8192];
+          java.util.Arrays.fill(chunk, (byte) 'x');
+          try {
+            while (written.get() < (1L << 30)) {
+              ex.getResponseBody().write(chunk);
+              written.addAndGet(chunk.length);
+            }
+          } catch (IOException expected) {
+            // the router closed the connection
+          } finally {
+            peerGaveUp.countDown();
+            ex.close();
+          }
+        });
+    CutoverPlan plan =
+        plan("http://127.0.0.1:" + server.getAddress().getPort() + "/endless", null, "10s");
+
+    ApplicationFailure f =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(30),
+            () -> assertThrows(ApplicationFailure.class, () -> router.state(CUTOVER, plan)));
+
+    assertEquals(FailureTypes.ROUTER, f.getType());
+    assertTrue(f.getOriginalMessage().contains("more than 65536 bytes"), f.getOriginalMessage());
+    assertTrue(peerGaveUp.await(20, TimeUnit.SECONDS), "the router closed the connection");
+    // What the peer wrote before its writes failed: the cap plus what the sockets' buffers hold,
+    // nowhere near the 1 GiB it would have sent to a client reading everything.
+    assertTrue(written.get() < 64L << 20, "peer wrote " + written.get() + " bytes");
+  }
+
+  @Test
+  void aStateBodyEntersTheFailureOnlyAsAShortExcerptWithoutControlCharacters() {
+    String secretTail = "INTERNAL-" + "y".repeat(5_000) + "-END";
+    app.forcedStatus = 200;
+    app.forcedBody =
+        "{\"quiesced\":\"maybe\",\"note\":\"\u001b[31mred\r\nline\",\"x\":\"" + secretTail + "\"}";
+
+    ApplicationFailure f =
+        assertThrows(ApplicationFailure.class, () -> router.state(CUTOVER, plan(null, "5s")));
+
+    String m = f.getOriginalMessage();
+    assertFalse(m.contains("-END"), m);
+    assertTrue(m.chars().noneMatch(Character::isISOControl), m);
+    assertTrue(m.contains("quiesced"), m);
+    assertTrue(m.length() < 600, "message of " + m.length() + " characters: " + m);
+  }
+
+  @Test
+  void aRefusalCarriesOnlyAShortExcerptOfItsBody() {
+    app.forcedStatus = 400;
+    app.forcedBody = "{\"error\":\"bad\u0007 target\"}" + "z".repeat(1_000) + "TAIL";
+
+    ApplicationFailure f =
+        assertThrows(ApplicationFailure.class, () -> router.quiesce(CUTOVER, plan(null, "5s")));
+
+    String m = f.getOriginalMessage();
+    assertTrue(m.contains("bad target"), m);
+    assertFalse(m.contains("TAIL"), m);
+    assertTrue(m.chars().noneMatch(Character::isISOControl), m);
+    assertTrue(m.contains("z".repeat(150)) && !m.contains("z".repeat(201)), m);
+  }
+
+  @Test
+  void plainHttpToAHostOtherThanLoopbackIsRefusedBeforeAnyRequest() {
+    ApplicationFailure f =
+        assertThrows(
+            ApplicationFailure.class,
+            () -> router.state(CUTOVER, plan("http://app.internal:8080/switchback", null, "5s")));
+
+    assertEquals(FailureTypes.INVALID_PLAN, f.getType());
+    assertTrue(f.getOriginalMessage().startsWith("router.url"), f.getOriginalMessage());
+    assertTrue(f.getOriginalMessage().contains("https://"), f.getOriginalMessage());
+  }
+
+  /** The receiving side's check, written from docs/webhook-router.md, not from the router. */
+  private static String expectedSignature(Received r) throws Exception {
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.update(
+        (r.timestamp() + "\n" + r.nonce() + "\n" + r.method() + "\n" + r.path() + "\n")
+            .getBytes(StandardCharsets.UTF_8));
+    mac.update(r.body());
+    return "v1=" + java.util.HexFormat.of().formatHex(mac.doFinal());
+  }
+
+  @Test
+  void everyRequestIsSignedOverTimestampNonceMethodPathAndBody() throws Exception {
+    CutoverPlan plan = signedPlan("env:ROUTER_KEY");
+    long before = System.currentTimeMillis() / 1000;
+
+    router.quiesce(CUTOVER, plan);
+    router.point(CUTOVER, plan, Side.DESTINATION);
+    router.resume(CUTOVER, plan);
+
+    long after = System.currentTimeMillis() / 1000;
+    assertEquals(6, app.received.size());
+    for (Received r : app.received) {
+      assertTrue(r.signature() != null && r.signature().startsWith("v1="), String.valueOf(r));
+      assertEquals(expectedSignature(r), r.signature(), r.method() + " " + r.path());
+      long ts = Long.parseLong(r.timestamp());
+      assertTrue(
+          ts >= before && ts <= after,
+          "timestamp " + ts + " not in [" + before + ", " + after + "]");
+    }
+    assertEquals(
+        6, app.received.stream().map(Received::nonce).distinct().count(), "a nonce per request");
+    Received point = app.received.get(2);
+    assertEquals("POST /switchback/point", point.method() + " " + point.path());
+    assertTrue(point.body().length > 0, "the body is signed as sent");
+  }
+
+  @Test
+  void aShortSigningKeyIsAPlanErrorThatDoesNotShowTheKey() {
+    ApplicationFailure f =
+        assertThrows(
+            ApplicationFailure.class, () -> router.state(CUTOVER, signedPlan("env:SHORT_KEY")));
+
+    assertEquals(FailureTypes.INVALID_PLAN, f.getType());
+    assertTrue(f.getOriginalMessage().startsWith("router.signingKey"), f.getOriginalMessage());
+    assertFalse(f.getOriginalMessage().contains("tooShort1"), f.getOriginalMessage());
+    assertTrue(app.requests.isEmpty(), "nothing is sent with a weak key");
+  }
+
+  @Test
+  void withoutASigningKeyNoSignatureIsSent() {
+    router.state(CUTOVER, plan(null, "5s"));
+
+    assertNull(app.received.get(0).signature());
+    assertNull(app.received.get(0).timestamp());
   }
 }
