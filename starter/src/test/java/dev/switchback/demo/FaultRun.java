@@ -60,7 +60,9 @@ final class FaultRun {
       lab.demo().prepare(connections);
       DemoApp app = lab.demo().startApplication(2, 100);
       try (SlowRouter router = new SlowRouter(app.routerUrl())) {
-        CutoverPlan plan = FaultSuiteTest.validated(FaultSuiteTest.plan(cell, lab, router.url()));
+        CutoverPlan plan =
+            FaultSuiteTest.validated(
+                FaultSuiteTest.plan(cell, lab, router.url(), app.routerSigningKey()));
         lab.demo().createForward(connections, plan, System.out);
         lab.afterForward();
         CutoverReport report = cutover(plan, router, connections);

@@ -158,11 +158,13 @@ class FaultSuiteTest {
   }
 
   /** The plan of a cell: the demo's, with gates, tests, soak and thresholds for the cell. */
-  static CutoverPlan plan(FaultCell cell, FaultLab lab, String routerUrl) {
+  static CutoverPlan plan(FaultCell cell, FaultLab lab, String routerUrl, String signingKey) {
     CutoverPlan base =
         lab.demo()
             .plan(
-                new DemoOptions(lab.engine(), false, false, APPROVER, 100, 2, "0s", 0), routerUrl);
+                new DemoOptions(lab.engine(), false, false, APPROVER, 100, 2, "0s", 0),
+                routerUrl,
+                signingKey);
     GateSpec auto = new GateSpec("auto", null, null);
     GateSpec held = new GateSpec("approval", null, null);
     GatesSpec gates =
@@ -189,7 +191,7 @@ class FaultSuiteTest {
             base.source(),
             base.destination(),
             base.migrationAccount(),
-            new RouterSpec("webhook", routerUrl, null, "30s"),
+            new RouterSpec("webhook", routerUrl, null, "30s", signingKey),
             new Thresholds("2s", "2m", "1m", "2m", "2s", "30s", "1m"),
             gates,
             List.of(APPROVER),

@@ -65,10 +65,18 @@ final class SlowRouter implements AutoCloseable {
           HttpRequest.newBuilder(URI.create(upstream + path.substring("/switchback".length())))
               .timeout(Duration.ofSeconds(60))
               .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-      String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-      if (contentType != null) {
-        request.header("Content-Type", contentType);
-      }
+      // The signature headers pass through untouched: the application checks them as it would
+      // without the proxy (same path, same body).
+      exchange
+          .getRequestHeaders()
+          .forEach(
+              (name, values) -> {
+                if (name.equalsIgnoreCase("Content-Type")
+                    || name.equalsIgnoreCase("Authorization")
+                    || name.toLowerCase(java.util.Locale.ROOT).startsWith("switchback-")) {
+                  values.forEach(v -> request.header(name, v));
+                }
+              });
       HttpResponse<byte[]> response;
       try {
         response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
