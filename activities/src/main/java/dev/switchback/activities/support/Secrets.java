@@ -4,6 +4,7 @@ import dev.switchback.activities.FailureTypes;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.PlanProblem;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,6 +199,39 @@ public final class Secrets {
         }
       }
     }
+    return out;
+  }
+
+  /**
+   * {@code e} itself when no message of its causes holds a value resolved so far; otherwise a copy
+   * whose messages are {@link #redact(String) redacted}, as {@link ApplicationFailure}s that keep
+   * the type (the original class name for other exceptions, as Temporal would name them), the
+   * retryability, the details and the stack traces. Temporal serializes every cause's message into
+   * history, so each one is replaced.
+   */
+  public RuntimeException redact(RuntimeException e) {
+    if (e instanceof TemporalFailure && !(e instanceof ApplicationFailure)) {
+      return e; // cancellation and the like: the SDK acts on their class
+    }
+    boolean carries = false;
+    for (Throwable c = e; c != null && !carries; c = c.getCause() == c ? null : c.getCause()) {
+      carries =
+          carriesSecret(
+              c instanceof ApplicationFailure a ? a.getOriginalMessage() : c.getMessage());
+    }
+    return carries ? copy(e, 0) : e;
+  }
+
+  private ApplicationFailure copy(Throwable t, int depth) {
+    Throwable cause = t.getCause() == null || t.getCause() == t || depth > 20 ? null : t.getCause();
+    ApplicationFailure.Builder b =
+        t instanceof ApplicationFailure a
+            ? ApplicationFailure.newBuilder(a).setMessage(redact(a.getOriginalMessage()))
+            : ApplicationFailure.newBuilder()
+                .setType(t.getClass().getName())
+                .setMessage(redact(t.getMessage()));
+    ApplicationFailure out = b.setCause(cause == null ? null : copy(cause, depth + 1)).build();
+    out.setStackTrace(t.getStackTrace());
     return out;
   }
 
