@@ -41,7 +41,9 @@ final class PlanCommand implements Runnable {
         "Validate PLAN, then run the read-only preflight from this machine: endpoints reachable,"
             + " the forward instance Running, privileges to fence and list sessions, the reverse"
             + " path possible, the router reachable. Changes nothing.",
-        "Secrets (env:NAME, file:/path) are resolved here, from this shell's environment.",
+        "Secrets (env:NAME, file:/path) are resolved here, from this shell's environment,"
+            + " within the secret scope it sets as a worker's would (SWITCHBACK_SCOPE_ENV_PREFIX,"
+            + " SWITCHBACK_SCOPE_DIRS, SWITCHBACK_SCOPE_BINDINGS; see docs/security.md).",
         "Exit 0 when every check holds, 1 when one does not, 2 when the plan is invalid."
       })
   static final class Check implements Callable<Integer> {
@@ -102,7 +104,8 @@ final class PlanCommand implements Runnable {
 
     private PreflightReport preflight(CutoverPlan p) {
       try (Connections connections = new Connections(new Secrets())) {
-        DatabaseActivities db = databaseActivities.apply(Wiring.registry(), connections);
+        DatabaseActivities db =
+            databaseActivities.apply(Wiring.registry(connections.secrets()), connections);
         return db.preflight(p.workflowId(), p);
       } catch (ApplicationFailure e) {
         boolean input = FailureTypes.INVALID_PLAN.equals(e.getType());

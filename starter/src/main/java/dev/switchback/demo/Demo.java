@@ -3,6 +3,7 @@ package dev.switchback.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.support.SecretScope;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.queries.CutoverStatus;
 import dev.switchback.messages.values.CutoverReport;
@@ -103,7 +104,7 @@ public final class Demo {
   /** Runs the demo; {@code historyFile}, when set, receives the workflow history as JSON. */
   public Result run(Path historyFile) throws Exception {
     lab.startServers(repository, progress);
-    try (Connections connections = new Connections(new Secrets())) {
+    try (Connections connections = new Connections(new Secrets(System.getenv(), scope()))) {
       Prepared prepared = prepare(connections);
       DemoApp app = prepared.app();
       try {
@@ -115,7 +116,7 @@ public final class Demo {
                     true,
                     options.temporalPort())
                 .withMetricsPort(0);
-        try (SwitchbackWorker worker = SwitchbackWorker.start(workerOptions)) {
+        try (SwitchbackWorker worker = SwitchbackWorker.start(workerOptions, scope())) {
           progress.println(
               "temporal: embedded server on "
                   + worker.embeddedAddress()
@@ -173,7 +174,7 @@ public final class Demo {
    */
   public Witness prepareOnly(Path planOut, CountDownLatch stop) throws Exception {
     lab.startServers(repository, progress);
-    try (Connections connections = new Connections(new Secrets())) {
+    try (Connections connections = new Connections(new Secrets(System.getenv(), scope()))) {
       Prepared prepared = prepare(connections);
       DemoApp app = prepared.app();
       try {
@@ -229,6 +230,19 @@ public final class Demo {
    * The demo database on both sides, the demo application writing on the source, the forward
    * instance created and caught up. The application is closed if a later step fails.
    */
+  /**
+   * The demo's worker scope: the labs write their secret files under the temporary directory (a
+   * test's too), so the demo's own worker reads files there, and environment variables with the
+   * usual prefix. A production worker reads its scope from its environment ({@link
+   * SecretScope#fromEnvironment}); this one is a lab on one machine.
+   */
+  static SecretScope scope() {
+    return SecretScope.of(
+        SecretScope.DEFAULT_PREFIX,
+        List.of(Path.of(System.getProperty("java.io.tmpdir"))),
+        Map.of());
+  }
+
   private Prepared prepare(Connections connections) throws Exception {
     progress.println("lab: preparing the " + lab.engine() + " demo database on both sides");
     lab.prepare(connections);

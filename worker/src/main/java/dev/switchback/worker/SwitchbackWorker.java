@@ -2,6 +2,7 @@ package dev.switchback.worker;
 
 import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.support.SecretScope;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.plan.Durations;
 import dev.switchback.workflow.CutoverWorkflow;
@@ -121,17 +122,30 @@ public final class SwitchbackWorker implements AutoCloseable {
     this.resources = resources;
   }
 
-  /** Starts the worker with everything {@link Wiring} names. */
+  /**
+   * Starts the worker with everything {@link Wiring} names, resolving secrets from this process'
+   * environment within the {@link SecretScope} it sets.
+   */
   public static SwitchbackWorker start(Options options) {
-    Connections connections = new Connections(new Secrets());
+    return start(options, SecretScope.fromEnvironment(System.getenv()));
+  }
+
+  /** As {@link #start(Options)}, with the secret scope given (the demo scopes its own files). */
+  public static SwitchbackWorker start(Options options, SecretScope scope) {
+    Secrets secrets = new Secrets(System.getenv(), scope);
+    Connections connections = new Connections(secrets);
     try {
-      Registry registry = Wiring.registry();
+      Registry registry = Wiring.registry(secrets);
       // Engines that hold resources stop with the worker: a Redis fence renewer left running
       // would keep fencing a server after this worker is gone (in a JVM that goes on, as a test's).
       List<AutoCloseable> resources = new ArrayList<>(registry.closeables());
       resources.add(connections);
       return start(
-          options, Wiring.workflowTypes(), Wiring.activities(registry, connections), resources);
+          options,
+          Wiring.workflowTypes(),
+          Wiring.activities(registry, connections),
+          resources,
+          secrets);
     } catch (RuntimeException e) {
       connections.close();
       throw e;
@@ -150,6 +164,19 @@ public final class SwitchbackWorker implements AutoCloseable {
       List<Class<?>> workflowTypes,
       List<Object> activities,
       List<AutoCloseable> resources) {
+    return start(options, workflowTypes, activities, resources, new Secrets(Map.of()));
+  }
+
+  /**
+   * As {@link #start(Options, List, List, List)}; failures of the activities are redacted of what
+   * {@code secrets} resolved.
+   */
+  public static SwitchbackWorker start(
+      Options options,
+      List<Class<?>> workflowTypes,
+      List<Object> activities,
+      List<AutoCloseable> resources,
+      Secrets secrets) {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
       Metrics metrics = Metrics.start(options.metricsPort(), 10);
@@ -174,7 +201,7 @@ public final class SwitchbackWorker implements AutoCloseable {
       HeartbeatTicker ticker = new HeartbeatTicker();
       opened.add(ticker);
       WorkerFactory factory =
-          WorkerFactory.newInstance(client, Wiring.workerFactoryOptions(ticker));
+          WorkerFactory.newInstance(client, Wiring.workerFactoryOptions(ticker, secrets));
       // No sticky execution: a zero sticky schedule-to-start timeout makes the SDK leave sticky
       // attributes out, so every workflow task goes to the shared task queue. A worker killed
       // with -9 then leaves nothing behind: the test server (embedded mode, `switchback server`)

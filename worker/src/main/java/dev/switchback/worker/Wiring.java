@@ -32,8 +32,13 @@ import java.util.List;
 public final class Wiring {
   private Wiring() {}
 
-  /** Engines, providers and routers by the names plans use. */
+  /** Engines, providers and routers by the names plans use; secrets from this process' scope. */
   public static Registry registry() {
+    return registry(new Secrets());
+  }
+
+  /** Engines, providers and routers by the names plans use, resolving {@code secrets}. */
+  public static Registry registry(Secrets secrets) {
     RedisEngine redis = new RedisEngine();
     return new Registry()
         .engine(new PostgresEngine())
@@ -49,7 +54,7 @@ public final class Wiring {
         .engine(new OracleEngine())
         .engine(new MongoEngine())
         .router(new ManualRouter())
-        .router(new WebhookRouter(new Secrets()));
+        .router(new WebhookRouter(secrets));
   }
 
   /**
@@ -59,6 +64,16 @@ public final class Wiring {
    */
   public static WorkerFactoryOptions workerFactoryOptions(HeartbeatTicker ticker) {
     return WorkerFactoryOptions.newBuilder().setWorkerInterceptors(ticker).build();
+  }
+
+  /**
+   * As {@link #workerFactoryOptions(HeartbeatTicker)}, and every activity failure leaves the worker
+   * with the values {@code secrets} resolved redacted.
+   */
+  public static WorkerFactoryOptions workerFactoryOptions(HeartbeatTicker ticker, Secrets secrets) {
+    return WorkerFactoryOptions.newBuilder()
+        .setWorkerInterceptors(ticker, new FailureRedaction(secrets))
+        .build();
   }
 
   /** The workflow implementations the worker registers on task queue {@code switchback}. */

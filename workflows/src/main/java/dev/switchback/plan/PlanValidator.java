@@ -26,8 +26,7 @@ public final class PlanValidator {
   static final String WEB_URL_RULES = "plan-web-url-rules";
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
-  private static final Pattern SECRET_REF =
-      Pattern.compile("(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)");
+  private static final Pattern SECRET_REF = PlanCredentials.REFERENCE;
   private static final Pattern IDENT = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
 
   private PlanValidator() {}
@@ -80,6 +79,7 @@ public final class PlanValidator {
               "write a reference: env:NAME or file:/path"));
     }
     router(plan.router(), out);
+    PlanCredentials.check(plan, out);
     thresholds(plan.thresholds(), plan.migration(), out);
     gates(plan, out);
     tests(plan.tests(), plan.migration() == null ? null : plan.migration().provider(), out);
@@ -163,12 +163,6 @@ public final class PlanValidator {
               field + ".url",
               "missing",
               "give the admin connection URL, e.g. jdbc:postgresql://host:5432/app"));
-    } else if (e.url().matches("(?i).*(password=|:[^/@:]+@).*")) {
-      out.add(
-          new PlanProblem(
-              field + ".url",
-              "the URL carries a password, which would be stored in workflow history",
-              "remove it from the URL and set " + field + ".password: env:NAME or file:/path"));
     }
     if (e.password() != null && !SECRET_REF.matcher(e.password()).matches()) {
       out.add(

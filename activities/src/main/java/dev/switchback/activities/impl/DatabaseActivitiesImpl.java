@@ -15,6 +15,7 @@ import dev.switchback.activities.spi.MigrationProvider;
 import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.spi.TrafficRouter;
 import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.support.Secrets;
 import dev.switchback.activities.validation.DataValidator;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.FenceResult;
@@ -70,11 +71,35 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
    */
   @Override
   public PreflightReport preflight(String cutoverId, CutoverPlan plan) {
+    Secrets secrets = connections.secrets();
+    List<PlanProblem> outOfScope = secrets.problems(plan.withDefaults());
+    PreflightCheck scope =
+        new PreflightCheck(
+            SECRET_SCOPE,
+            outOfScope.isEmpty(),
+            outOfScope.isEmpty()
+                ? "every secret the plan names is within this worker's scope"
+                : outOfScope.stream().map(PlanProblem::toString).collect(Collectors.joining("; ")));
+    if (!outOfScope.isEmpty()) {
+      // Nothing else runs: every other check connects somewhere, and a secret outside its scope
+      // must not be read, nor one sent to an endpoint it is not bound to.
+      return new PreflightReport(false, List.of(redacted(secrets, scope)));
+    }
     try (Checks checks = new Checks()) {
       addChecks(checks, cutoverId, plan);
-      List<PreflightCheck> all = checks.results();
-      return new PreflightReport(all.stream().allMatch(PreflightCheck::ok), all);
+      List<PreflightCheck> all = new ArrayList<>();
+      all.add(scope);
+      // Engines and drivers put what they were told into their messages.
+      checks.results().forEach(c -> all.add(redacted(secrets, c)));
+      return new PreflightReport(all.stream().allMatch(PreflightCheck::ok), List.copyOf(all));
     }
+  }
+
+  /** The name of the preflight check that keeps a plan's secrets within the worker's scope. */
+  public static final String SECRET_SCOPE = "secrets within the worker's scope";
+
+  private static PreflightCheck redacted(Secrets secrets, PreflightCheck c) {
+    return new PreflightCheck(c.check(), c.ok(), secrets.redact(c.detail()));
   }
 
   private void addChecks(Checks checks, String cutoverId, CutoverPlan plan) {

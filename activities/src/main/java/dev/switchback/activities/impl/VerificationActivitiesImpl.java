@@ -131,7 +131,9 @@ public final class VerificationActivitiesImpl implements VerificationActivities 
     } catch (RuntimeException e) {
       r = new Result(false, "could not run: " + e.getMessage());
     }
-    return new TestResult(t.name(), r.passed(), r.detail(), clock.millis() - start);
+    // A driver's or the HTTP client's message may quote what it was given.
+    return new TestResult(
+        t.name(), r.passed(), connections.secrets().redact(r.detail()), clock.millis() - start);
   }
 
   private record Result(boolean passed, String detail) {}
