@@ -66,6 +66,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Workflow version change: Redis attaches the reverse instance before its fence is lifted. */
   static final String REDIS_REVERSE_UNDER_FENCE = "redis-reverse-under-fence";
 
+  /** Workflow version change: the plan is checked when a cutover starts, never on replay. */
+  static final String PLAN_CHECKED_AT_START = "plan-checked-at-start";
+
   /** Workflow version change: a soak looks at the reverse instance at most ~48 times. */
   static final String BOUNDED_SOAK_TICKS = "bounded-soak-ticks";
 
@@ -121,7 +124,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   @Override
   public CutoverReport run(CutoverPlan input) {
     try {
-      plan = PlanValidator.validate(input);
+      plan = checkedPlan(input);
     } catch (InvalidPlanException e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), FailureTypes.INVALID_PLAN);
     }
@@ -171,6 +174,19 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       log.error("internal error in the cutover workflow", e);
       return stop("internal error in the workflow (" + e + "); rolled back to be safe", SYSTEM);
     }
+  }
+
+  /**
+   * The plan as the cutover runs it. It is checked when the cutover starts; a cutover already
+   * running passed the checks of its day, so a check added later must not make its replay fail
+   * after a worker upgrade (it would be stuck, rollback path included): it only gets defaults.
+   */
+  private static CutoverPlan checkedPlan(CutoverPlan input) {
+    if (Workflow.getVersion(PLAN_CHECKED_AT_START, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      return input == null ? PlanValidator.validate(null) : input.withDefaults();
+    }
+    return PlanValidator.validate(input);
   }
 
   /** Non-determinism is a deployment problem: the task must fail and wait for the right code. */

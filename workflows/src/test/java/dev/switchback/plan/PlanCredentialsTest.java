@@ -129,7 +129,7 @@ class PlanCredentialsTest {
             Map.of(),
             endpoint("postgres", "jdbc:postgresql://src:5432/app", null),
             endpoint("postgres", "jdbc:postgresql://dst:5432/app", null),
-            new RouterSpec("webhook", "https://sb:hunter2@app:8443/switchback", null, null),
+            new RouterSpec("webhook", "https://sb:hunter2@app:8443/switchback", null, null, null),
             List.of(
                 new TestSpec(
                     "health",

@@ -107,7 +107,8 @@ class PreflightSecretScopeTest {
 
   @Test
   void aTokenFromProcSelfEnvironIsRefusedBeforeTheServerIsContacted() throws Exception {
-    RouterSpec router = new RouterSpec("webhook", url("http"), "file:/proc/self/environ", "5s");
+    RouterSpec router =
+        new RouterSpec("webhook", url("http"), "file:/proc/self/environ", "5s", null);
 
     PreflightReport r = preflight(plan("env:SWITCHBACK_SECRET_SOURCE", router), Map.of());
 
@@ -127,7 +128,8 @@ class PreflightSecretScopeTest {
 
   @Test
   void aTokenWithALineBreakIsRefusedBeforeTheHeaderIsBuilt() throws Exception {
-    RouterSpec router = new RouterSpec("webhook", url("http"), "env:SWITCHBACK_SECRET_TOKEN", "5s");
+    RouterSpec router =
+        new RouterSpec("webhook", url("http"), "env:SWITCHBACK_SECRET_TOKEN", "5s", null);
 
     PreflightReport r = preflight(plan("env:SWITCHBACK_SECRET_SOURCE", router), Map.of());
 

@@ -121,7 +121,8 @@ class SecretScopeTest {
                 new EndpointSpec(
                     "postgres", "jdbc:postgresql://h2:5432/app", "admin", null, null, null),
                 new MigrationAccountSpec("migrator", null, true),
-                new RouterSpec("webhook", "https://app:8443/sb", "file:/proc/self/environ", null),
+                new RouterSpec(
+                    "webhook", "https://app:8443/sb", "file:/proc/self/environ", null, null),
                 null,
                 null,
                 List.of(),
@@ -206,7 +207,7 @@ class SecretScopeTest {
             new MigrationAccountSpec("migrator", null, true),
             token == null
                 ? RouterSpec.manual()
-                : new RouterSpec("webhook", "https://app:8443/sb", token, null),
+                : new RouterSpec("webhook", "https://app:8443/sb", token, null, null),
             null,
             null,
             List.of(),
