@@ -78,7 +78,10 @@ class TypeScriptClientCutoverTest {
                     TemporalSettings.of(address, TemporalSettings.DEFAULT_NAMESPACE),
                     false,
                     0)
-                .withMetricsPort(0));
+                .withMetricsPort(0),
+            // The demo lab writes its secret files (the router's signing key among them) under
+            // the temporary directory: the worker's secret scope must reach them.
+            Demo.scope());
   }
 
   @BeforeEach

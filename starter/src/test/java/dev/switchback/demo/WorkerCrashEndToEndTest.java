@@ -188,19 +188,23 @@ class WorkerCrashEndToEndTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     File log = File.createTempFile("switchback-worker-" + name + "-", ".log");
     System.out.println("worker " + name + " log: " + log);
-    return new ProcessBuilder(
-            java,
-            "-cp",
-            System.getProperty("java.class.path"),
-            "dev.switchback.cli.SwitchbackCli",
-            "worker",
-            "--address",
-            address,
-            "--metrics-port",
-            "0")
-        .redirectErrorStream(true)
-        .redirectOutput(log)
-        .start();
+    ProcessBuilder worker =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.switchback.cli.SwitchbackCli",
+                "worker",
+                "--address",
+                address,
+                "--metrics-port",
+                "0")
+            .redirectErrorStream(true)
+            .redirectOutput(log);
+    // As an operator configures a worker: its secret scope holds the files the demo lab writes
+    // under the temporary directory (the database password, the router's signing key).
+    worker.environment().put("SWITCHBACK_SCOPE_DIRS", System.getProperty("java.io.tmpdir"));
+    return worker.start();
   }
 
   private static void awaitReverseSubscription(String name, long timeoutMs) {

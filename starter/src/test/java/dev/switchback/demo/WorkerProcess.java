@@ -29,7 +29,7 @@ final class WorkerProcess implements AutoCloseable {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       File log = File.createTempFile("switchback-faults-worker-" + (++started) + "-", ".log");
       System.out.println("worker " + started + " log: " + log);
-      process =
+      ProcessBuilder worker =
           new ProcessBuilder(
                   java,
                   "-Xmx512m",
@@ -42,8 +42,11 @@ final class WorkerProcess implements AutoCloseable {
                   "--metrics-port",
                   "0")
               .redirectErrorStream(true)
-              .redirectOutput(log)
-              .start();
+              .redirectOutput(log);
+      // As an operator configures a worker: its secret scope holds the files the demo lab
+      // writes under the temporary directory (the database password, the router's signing key).
+      worker.environment().put("SWITCHBACK_SCOPE_DIRS", System.getProperty("java.io.tmpdir"));
+      process = worker.start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (process.isAlive() && System.nanoTime() < deadline) {
         if (Files.readString(log.toPath()).contains("worker polling task queue")) {
