@@ -282,6 +282,7 @@ class FaultSuiteTest {
   }
 
   static Connections connections() {
-    return new Connections(new Secrets());
+    // The labs write their secret files under the temporary directory: the demo's scope.
+    return new Connections(new Secrets(System.getenv(), Demo.scope()));
   }
 }
