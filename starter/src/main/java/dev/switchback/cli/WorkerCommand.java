@@ -1,6 +1,7 @@
 package dev.switchback.cli;
 
 import dev.switchback.worker.EmbeddedServer;
+import dev.switchback.worker.Metrics;
 import dev.switchback.worker.SwitchbackWorker;
 import dev.switchback.worker.Wiring;
 import java.util.concurrent.Callable;
@@ -41,6 +42,14 @@ final class WorkerCommand implements Callable<Integer> {
       description = "Port of /metrics (default: SWITCHBACK_METRICS_PORT or 9464; 0 turns it off).")
   Integer metricsPort;
 
+  @Option(
+      names = "--metrics-address",
+      paramLabel = "ADDRESS",
+      description =
+          "Bind address of /metrics (default: SWITCHBACK_METRICS_ADDRESS or every interface;"
+              + " 127.0.0.1 keeps metrics on this host).")
+  String metricsAddress;
+
   @Mixin ConnectionOptions connection;
   @Mixin Output output;
 
@@ -73,6 +82,9 @@ final class WorkerCommand implements Callable<Integer> {
               "--metrics-port " + metricsPort + " is not a port: use 1 to 65535, or 0 for none");
         }
         options = options.withMetricsPort(metricsPort);
+      }
+      if (metricsAddress != null) {
+        options = options.withMetricsAddress(Metrics.address(metricsAddress, "--metrics-address"));
       }
     } catch (IllegalArgumentException e) {
       throw CliException.badInput(e.getMessage());

@@ -36,7 +36,7 @@ class CliAgainstTestServerTest {
     worker =
         SwitchbackWorker.start(
             new SwitchbackWorker.Options(
-                null, true, "127.0.0.1", 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(5)),
+                null, true, "127.0.0.1", 0, 0, null, Duration.ofSeconds(5), Duration.ofSeconds(5)),
             List.of(CutoverWorkflowImpl.class),
             List.of(activities),
             List.of());

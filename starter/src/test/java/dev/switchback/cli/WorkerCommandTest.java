@@ -73,4 +73,12 @@ class WorkerCommandTest {
     assertEquals(2, r.exitCode(), r.toString());
     assertTrue(r.err().contains("--metrics-port 70000 is not a port"), r.toString());
   }
+
+  @Test
+  void aMetricsAddressOfAnotherHostIsBadInputBeforeAnythingStarts() {
+    Cli.Result r = Cli.run("worker", "--embedded", "--metrics-address", "203.0.113.7");
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("--metrics-address='203.0.113.7'"), r.toString());
+    assertTrue(r.err().contains("is not on this host"), r.toString());
+  }
 }

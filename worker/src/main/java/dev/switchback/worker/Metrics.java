@@ -14,7 +14,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -24,11 +28,14 @@ import org.slf4j.LoggerFactory;
  * Prometheus metrics for the worker: the Temporal SDK's own metrics (poll, task, activity and
  * workflow latencies and failures) reported through tally into Micrometer, plus JVM metrics, served
  * at {@code /metrics}. The port comes from {@code SWITCHBACK_METRICS_PORT} (default {@value
- * #DEFAULT_PORT}); 0 turns metrics off.
+ * #DEFAULT_PORT}); 0 turns metrics off. The bind address comes from {@code
+ * SWITCHBACK_METRICS_ADDRESS}: every interface when unset (Prometheus and Kubernetes probes reach a
+ * pod from outside it), {@code 127.0.0.1} to keep the endpoint on the host.
  */
 public final class Metrics implements AutoCloseable {
   public static final int DEFAULT_PORT = 9464;
   public static final String PORT_VARIABLE = "SWITCHBACK_METRICS_PORT";
+  public static final String ADDRESS_VARIABLE = "SWITCHBACK_METRICS_ADDRESS";
   private static final Logger log = LoggerFactory.getLogger(Metrics.class);
 
   private final Scope scope;
@@ -69,13 +76,65 @@ public final class Metrics implements AutoCloseable {
     }
   }
 
+  /** The address {@code SWITCHBACK_METRICS_ADDRESS} asks for: null (every interface) when unset. */
+  public static InetAddress addressFrom(Map<String, String> env) {
+    return address(env.get(ADDRESS_VARIABLE), ADDRESS_VARIABLE);
+  }
+
   /**
-   * Starts the registry and the {@code /metrics} endpoint on {@code port} on every interface (a
-   * Prometheus server scrapes from elsewhere); {@code port} 0 returns {@link #disabled()}.
+   * {@code text} as a bind address of this host, null when blank (every interface); an address that
+   * is not one of this host's, or not an address, is refused naming {@code setting}.
+   */
+  public static InetAddress address(String text, String setting) {
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    String value = text.trim();
+    String fix =
+        ": set an address of this host (127.0.0.1 keeps metrics on the host, 0.0.0.0 or unset"
+            + " serves every interface)";
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(value);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(
+          setting + "='" + value + "' is not an address or a known host name" + fix);
+    }
+    boolean local;
+    try {
+      local =
+          address.isAnyLocalAddress()
+              || address.isLoopbackAddress()
+              || NetworkInterface.getByInetAddress(address) != null;
+    } catch (SocketException e) {
+      local = false;
+    }
+    if (!local) {
+      throw new IllegalArgumentException(
+          setting
+              + "='"
+              + value
+              + "' ("
+              + address.getHostAddress()
+              + ") is not on this host"
+              + fix);
+    }
+    return address;
+  }
+
+  /** As {@link #start(InetAddress, int, int)} on every interface. */
+  public static Metrics start(int port, int reportEverySeconds) {
+    return start(null, port, reportEverySeconds);
+  }
+
+  /**
+   * Starts the registry and the {@code /metrics} endpoint on {@code port} of {@code address} (null:
+   * every interface, for a Prometheus server that scrapes from elsewhere); {@code port} 0 returns
+   * {@link #disabled()}.
    *
    * @param reportEverySeconds how often the SDK's tally scope flushes into the registry
    */
-  public static Metrics start(int port, int reportEverySeconds) {
+  public static Metrics start(InetAddress address, int port, int reportEverySeconds) {
     if (port == 0) {
       return disabled();
     }
@@ -87,13 +146,17 @@ public final class Metrics implements AutoCloseable {
     gc.bindTo(registry);
     HttpServer http;
     try {
-      http = HttpServer.create(new InetSocketAddress(port), 0);
+      http =
+          HttpServer.create(
+              address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port),
+              0);
     } catch (IOException e) {
       gc.close();
       registry.close();
       throw new IllegalStateException(
           "cannot serve metrics on port "
               + port
+              + (address == null ? "" : " of " + address.getHostAddress())
               + " ("
               + e.getMessage()
               + "): set "
@@ -124,7 +187,18 @@ public final class Metrics implements AutoCloseable {
         new RootScopeBuilder()
             .reporter(new MicrometerClientStatsReporter(registry))
             .reportEvery(com.uber.m3.util.Duration.ofSeconds(reportEverySeconds));
-    log.info("metrics served at http://0.0.0.0:{}/metrics", http.getAddress().getPort());
+    if (address == null || address.isAnyLocalAddress()) {
+      log.info(
+          "metrics served on every interface at port {} (/metrics); set {}=127.0.0.1 to keep them"
+              + " on this host",
+          http.getAddress().getPort(),
+          ADDRESS_VARIABLE);
+    } else {
+      log.info(
+          "metrics served at http://{}:{}/metrics",
+          address.getHostAddress(),
+          http.getAddress().getPort());
+    }
     return new Metrics(scope, registry, http, gc);
   }
 

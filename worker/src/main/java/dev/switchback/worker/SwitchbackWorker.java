@@ -12,6 +12,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class SwitchbackWorker implements AutoCloseable {
    * @param embeddedHost the embedded server's bind address
    * @param embeddedPort the embedded server's port (0: any free port)
    * @param metricsPort the {@code /metrics} port, 0 for none
+   * @param metricsAddress the {@code /metrics} bind address, null for every interface
    * @param shutdownGrace how long activities in flight may take to finish on shutdown
    * @param connectTimeout how long to wait for the server to answer at start
    */
@@ -51,6 +53,7 @@ public final class SwitchbackWorker implements AutoCloseable {
       String embeddedHost,
       int embeddedPort,
       int metricsPort,
+      InetAddress metricsAddress,
       Duration shutdownGrace,
       Duration connectTimeout) {
 
@@ -72,23 +75,57 @@ public final class SwitchbackWorker implements AutoCloseable {
           EmbeddedServer.DEFAULT_HOST,
           embeddedPort,
           Metrics.portFrom(env),
+          Metrics.addressFrom(env),
           shutdownGrace,
           Duration.ofSeconds(15));
     }
 
     public Options withMetricsPort(int port) {
       return new Options(
-          temporal, embedded, embeddedHost, embeddedPort, port, shutdownGrace, connectTimeout);
+          temporal,
+          embedded,
+          embeddedHost,
+          embeddedPort,
+          port,
+          metricsAddress,
+          shutdownGrace,
+          connectTimeout);
+    }
+
+    public Options withMetricsAddress(InetAddress address) {
+      return new Options(
+          temporal,
+          embedded,
+          embeddedHost,
+          embeddedPort,
+          metricsPort,
+          address,
+          shutdownGrace,
+          connectTimeout);
     }
 
     public Options withShutdownGrace(Duration grace) {
       return new Options(
-          temporal, embedded, embeddedHost, embeddedPort, metricsPort, grace, connectTimeout);
+          temporal,
+          embedded,
+          embeddedHost,
+          embeddedPort,
+          metricsPort,
+          metricsAddress,
+          grace,
+          connectTimeout);
     }
 
     public Options withEmbeddedHost(String host) {
       return new Options(
-          temporal, embedded, host, embeddedPort, metricsPort, shutdownGrace, connectTimeout);
+          temporal,
+          embedded,
+          host,
+          embeddedPort,
+          metricsPort,
+          metricsAddress,
+          shutdownGrace,
+          connectTimeout);
     }
   }
 
@@ -179,7 +216,7 @@ public final class SwitchbackWorker implements AutoCloseable {
       Secrets secrets) {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
-      Metrics metrics = Metrics.start(options.metricsPort(), 10);
+      Metrics metrics = Metrics.start(options.metricsAddress(), options.metricsPort(), 10);
       opened.add(metrics);
       EmbeddedServer server = null;
       TemporalSettings settings = options.temporal();

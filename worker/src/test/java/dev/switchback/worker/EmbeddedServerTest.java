@@ -19,13 +19,10 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -136,7 +133,7 @@ class EmbeddedServerTest {
       String[] hostPort = server.address().split(":");
       s.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 1000);
     }
-    InetAddress other = nonLoopbackAddress();
+    InetAddress other = LocalAddresses.nonLoopback();
     assumeTrue(
         other != null,
         "this host has no non-loopback IPv4 address to prove the server is not reachable on");
@@ -155,18 +152,5 @@ class EmbeddedServerTest {
             IllegalStateException.class, () -> EmbeddedServer.start("127.0.0.1", server.port()));
     assertTrue(e.getMessage().contains(String.valueOf(server.port())), e.getMessage());
     assertTrue(e.getMessage().contains("--port"), e.getMessage());
-  }
-
-  private static InetAddress nonLoopbackAddress() throws Exception {
-    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-      if (nic.isUp() && !nic.isLoopback()) {
-        for (InetAddress a : Collections.list(nic.getInetAddresses())) {
-          if (a instanceof Inet4Address) {
-            return a;
-          }
-        }
-      }
-    }
-    return null;
   }
 }
