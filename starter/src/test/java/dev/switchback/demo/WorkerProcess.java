@@ -46,6 +46,9 @@ final class WorkerProcess implements AutoCloseable {
       // As an operator configures a worker: its secret scope holds the files the demo lab
       // writes under the temporary directory (the database password, the router's signing key).
       worker.environment().put("SWITCHBACK_SCOPE_DIRS", System.getProperty("java.io.tmpdir"));
+      // The embedded server lives in this (busy) test JVM: on a loaded machine it can take more
+      // than a few seconds to answer, which a worker waits out.
+      worker.environment().put("SWITCHBACK_CONNECT_TIMEOUT", "75s");
       process = worker.start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (process.isAlive() && System.nanoTime() < deadline) {

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SwitchbackWorker implements AutoCloseable {
   public static final String GRACE_VARIABLE = "SWITCHBACK_SHUTDOWN_GRACE";
+  public static final String CONNECT_VARIABLE = "SWITCHBACK_CONNECT_TIMEOUT";
   private static final Logger log = LoggerFactory.getLogger(SwitchbackWorker.class);
 
   /**
@@ -45,7 +46,7 @@ public final class SwitchbackWorker implements AutoCloseable {
    * @param metricsPort the {@code /metrics} port, 0 for none
    * @param metricsAddress the {@code /metrics} bind address, null for every interface
    * @param shutdownGrace how long activities in flight may take to finish on shutdown
-   * @param connectTimeout how long to wait for the server to answer at start
+   * @param connectTimeout how long to keep asking the server to answer at start
    */
   public record Options(
       TemporalSettings temporal,
@@ -57,18 +58,11 @@ public final class SwitchbackWorker implements AutoCloseable {
       Duration shutdownGrace,
       Duration connectTimeout) {
 
-    /** Defaults, with the metrics port and grace from the environment. */
+    /** Defaults, with the metrics endpoint, grace and connect timeout from the environment. */
     public static Options fromEnvironment(
         Map<String, String> env, TemporalSettings temporal, boolean embedded, int embeddedPort) {
-      String grace = env.get(GRACE_VARIABLE);
-      Duration shutdownGrace = Duration.ofSeconds(30);
-      if (grace != null && !grace.isBlank()) {
-        if (!Durations.valid(grace)) {
-          throw new IllegalArgumentException(
-              GRACE_VARIABLE + "='" + grace + "' is not a duration: write e.g. 30s or 2m");
-        }
-        shutdownGrace = Durations.parse(grace);
-      }
+      Duration shutdownGrace = duration(env, GRACE_VARIABLE, Duration.ofSeconds(30));
+      Duration connectTimeout = duration(env, CONNECT_VARIABLE, Duration.ofSeconds(30));
       return new Options(
           temporal,
           embedded,
@@ -77,7 +71,19 @@ public final class SwitchbackWorker implements AutoCloseable {
           Metrics.portFrom(env),
           Metrics.addressFrom(env),
           shutdownGrace,
-          Duration.ofSeconds(15));
+          connectTimeout);
+    }
+
+    private static Duration duration(Map<String, String> env, String variable, Duration fallback) {
+      String value = env.get(variable);
+      if (value == null || value.isBlank()) {
+        return fallback;
+      }
+      if (!Durations.valid(value)) {
+        throw new IllegalArgumentException(
+            variable + "='" + value + "' is not a duration: write e.g. 30s or 2m");
+      }
+      return Durations.parse(value);
     }
 
     public Options withMetricsPort(int port) {
@@ -298,24 +304,71 @@ public final class SwitchbackWorker implements AutoCloseable {
         .build();
   }
 
+  /**
+   * Connects, asking again until {@code timeout} has passed: a frontend that is starting, or slow
+   * on a loaded host, does not stop the worker at its first unanswered call.
+   */
   private static WorkflowServiceStubs connect(
       TemporalSettings settings, Metrics metrics, Duration timeout) {
-    try {
-      return WorkflowServiceStubs.newConnectedServiceStubs(
-          settings.stubsOptions().setMetricsScope(metrics.scope()).build(), timeout);
-    } catch (StatusRuntimeException e) {
-      throw new IllegalStateException(
-          "cannot reach Temporal at "
-              + settings
-              + " ("
-              + e.getStatus().getCode()
-              + (e.getStatus().getDescription() == null
-                  ? ""
-                  : ": " + e.getStatus().getDescription())
-              + "): start a server (switchback server), run the worker with --embedded, or set"
-              + " TEMPORAL_ADDRESS",
-          e);
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            settings.stubsOptions().setMetricsScope(metrics.scope()).build());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (int attempt = 1; ; attempt++) {
+      Duration left = Duration.ofNanos(deadline - System.nanoTime());
+      try {
+        stubs.connect(left.compareTo(MIN_ATTEMPT) < 0 ? MIN_ATTEMPT : left);
+        return stubs;
+      } catch (StatusRuntimeException e) {
+        Duration pause = Duration.ofMillis(Math.min(2000, 250L * attempt));
+        if (!answerMayCome(e) || System.nanoTime() + pause.toNanos() >= deadline) {
+          stubs.shutdownNow();
+          throw unreachable(settings, e, attempt, timeout);
+        }
+        log.warn(
+            "Temporal at {} does not answer yet ({}), attempt {}; asking again for {} more",
+            settings,
+            e.getStatus().getCode(),
+            attempt,
+            Durations.human(left.toMillis()));
+        try {
+          Thread.sleep(pause.toMillis());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          stubs.shutdownNow();
+          throw unreachable(settings, e, attempt, timeout);
+        }
+      }
     }
+  }
+
+  private static final Duration MIN_ATTEMPT = Duration.ofSeconds(1);
+
+  private static boolean answerMayCome(StatusRuntimeException e) {
+    return switch (e.getStatus().getCode()) {
+      case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED -> true;
+      default -> false;
+    };
+  }
+
+  private static IllegalStateException unreachable(
+      TemporalSettings settings, StatusRuntimeException e, int attempts, Duration timeout) {
+    return new IllegalStateException(
+        "cannot reach Temporal at "
+            + settings
+            + " ("
+            + e.getStatus().getCode()
+            + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription())
+            + "; "
+            + attempts
+            + (attempts == 1 ? " attempt" : " attempts")
+            + " in "
+            + Durations.human(timeout.toMillis())
+            + ", "
+            + CONNECT_VARIABLE
+            + "): start a server (switchback server), run the worker with --embedded, or set"
+            + " TEMPORAL_ADDRESS",
+        e);
   }
 
   public WorkflowClient client() {

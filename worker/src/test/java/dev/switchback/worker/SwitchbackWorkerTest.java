@@ -244,6 +244,55 @@ class SwitchbackWorkerTest {
   }
 
   @Test
+  void aServerThatAnswersLateIsWaitedForUntilTheConnectTimeout() throws Exception {
+    // Found under load: a worker exited at its first unanswered call (3.5 s) although its connect
+    // timeout was 15 s. Here the port first accepts and drops connections (a frontend starting),
+    // and the real server comes up only after the worker has been turned away once.
+    ServerSocket starting = new ServerSocket(0);
+    int port = starting.getLocalPort();
+    CountDownLatch turnedAway = new CountDownLatch(1);
+    Thread doorman =
+        new Thread(
+            () -> {
+              try {
+                while (true) {
+                  starting.accept().close();
+                  turnedAway.countDown();
+                }
+              } catch (java.io.IOException closed) {
+                // the real server takes the port
+              }
+            });
+    doorman.start();
+    var worker =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                SwitchbackWorker.start(
+                    new SwitchbackWorker.Options(
+                        TemporalSettings.of("127.0.0.1:" + port, "default"),
+                        false,
+                        "127.0.0.1",
+                        0,
+                        0,
+                        null,
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(60)),
+                    List.of(ProbeWorkflowImpl.class),
+                    List.of(new ProbeActivitiesImpl()),
+                    List.of()));
+    assertTrue(turnedAway.await(30, TimeUnit.SECONDS), "the worker asked the starting port");
+    starting.close();
+    doorman.join(10_000);
+    assertTrue(
+        !worker.isDone(), "the worker is still asking, not gone: " + worker.handle((w, e) -> e));
+    try (EmbeddedServer server = EmbeddedServer.start("127.0.0.1", port);
+        SwitchbackWorker started = worker.get(60, TimeUnit.SECONDS)) {
+      assertEquals("127.0.0.1:" + port, started.settings().address());
+      assertNotNull(server.clientAddress());
+    }
+  }
+
+  @Test
   void anUnreachableServerFailsFastWithTheFixAndLeavesNothingRunning() throws Exception {
     int metricsPort = freePort();
     int nobody = freePort();
@@ -264,6 +313,25 @@ class SwitchbackWorkerTest {
         e.getMessage().contains("cannot reach Temporal at 127.0.0.1:" + nobody), e.getMessage());
     assertTrue(e.getMessage().contains("switchback server"), e.getMessage());
     assertDoesNotThrow(() -> new ServerSocket(metricsPort).close(), "the port is released");
+  }
+
+  @Test
+  void theConnectTimeoutComesFromTheEnvironment() {
+    assertEquals(
+        Duration.ofSeconds(30),
+        SwitchbackWorker.Options.fromEnvironment(Map.of(), null, true, 0).connectTimeout());
+    assertEquals(
+        Duration.ofMinutes(2),
+        SwitchbackWorker.Options.fromEnvironment(
+                Map.of(SwitchbackWorker.CONNECT_VARIABLE, "2m"), null, true, 0)
+            .connectTimeout());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SwitchbackWorker.Options.fromEnvironment(
+                    Map.of(SwitchbackWorker.CONNECT_VARIABLE, "soon"), null, true, 0));
+    assertTrue(e.getMessage().startsWith("SWITCHBACK_CONNECT_TIMEOUT='soon'"), e.getMessage());
   }
 
   @Test
