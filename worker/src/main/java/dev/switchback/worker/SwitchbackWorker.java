@@ -5,6 +5,7 @@ import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.SecretScope;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.plan.Durations;
+import dev.switchback.worker.codec.PayloadKeys;
 import dev.switchback.workflow.CutoverWorkflow;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowClient;
@@ -44,6 +45,7 @@ public final class SwitchbackWorker implements AutoCloseable {
    * @param metricsPort the {@code /metrics} port, 0 for none
    * @param shutdownGrace how long activities in flight may take to finish on shutdown
    * @param connectTimeout how long to wait for the server to answer at start
+   * @param payloadKeys the keys that encrypt payloads ({@link PayloadKeys#none()}: off)
    */
   public record Options(
       TemporalSettings temporal,
@@ -52,9 +54,34 @@ public final class SwitchbackWorker implements AutoCloseable {
       int embeddedPort,
       int metricsPort,
       Duration shutdownGrace,
-      Duration connectTimeout) {
+      Duration connectTimeout,
+      PayloadKeys payloadKeys) {
 
-    /** Defaults, with the metrics port and grace from the environment. */
+    /** Options without payload encryption. */
+    public Options(
+        TemporalSettings temporal,
+        boolean embedded,
+        String embeddedHost,
+        int embeddedPort,
+        int metricsPort,
+        Duration shutdownGrace,
+        Duration connectTimeout) {
+      this(
+          temporal,
+          embedded,
+          embeddedHost,
+          embeddedPort,
+          metricsPort,
+          shutdownGrace,
+          connectTimeout,
+          PayloadKeys.none());
+    }
+
+    /**
+     * Defaults, with the metrics port, grace and payload keys from the environment.
+     *
+     * @throws IllegalArgumentException naming the setting when one is malformed
+     */
     public static Options fromEnvironment(
         Map<String, String> env, TemporalSettings temporal, boolean embedded, int embeddedPort) {
       String grace = env.get(GRACE_VARIABLE);
@@ -73,22 +100,56 @@ public final class SwitchbackWorker implements AutoCloseable {
           embeddedPort,
           Metrics.portFrom(env),
           shutdownGrace,
-          Duration.ofSeconds(15));
+          Duration.ofSeconds(15),
+          PayloadKeys.fromEnvironment(env));
     }
 
     public Options withMetricsPort(int port) {
       return new Options(
-          temporal, embedded, embeddedHost, embeddedPort, port, shutdownGrace, connectTimeout);
+          temporal,
+          embedded,
+          embeddedHost,
+          embeddedPort,
+          port,
+          shutdownGrace,
+          connectTimeout,
+          payloadKeys);
     }
 
     public Options withShutdownGrace(Duration grace) {
       return new Options(
-          temporal, embedded, embeddedHost, embeddedPort, metricsPort, grace, connectTimeout);
+          temporal,
+          embedded,
+          embeddedHost,
+          embeddedPort,
+          metricsPort,
+          grace,
+          connectTimeout,
+          payloadKeys);
     }
 
     public Options withEmbeddedHost(String host) {
       return new Options(
-          temporal, embedded, host, embeddedPort, metricsPort, shutdownGrace, connectTimeout);
+          temporal,
+          embedded,
+          host,
+          embeddedPort,
+          metricsPort,
+          shutdownGrace,
+          connectTimeout,
+          payloadKeys);
+    }
+
+    public Options withPayloadKeys(PayloadKeys keys) {
+      return new Options(
+          temporal,
+          embedded,
+          embeddedHost,
+          embeddedPort,
+          metricsPort,
+          shutdownGrace,
+          connectTimeout,
+          keys);
     }
   }
 
@@ -197,7 +258,14 @@ public final class SwitchbackWorker implements AutoCloseable {
             attributes.registered(),
             settings.namespace());
       }
-      WorkflowClient client = WorkflowClient.newInstance(stubs, settings.clientOptions().build());
+      WorkflowClient client =
+          WorkflowClient.newInstance(
+              stubs,
+              settings
+                  .clientOptions()
+                  .setDataConverter(Wiring.dataConverter(options.payloadKeys()))
+                  .build());
+      log.info("{}", options.payloadKeys());
       HeartbeatTicker ticker = new HeartbeatTicker();
       opened.add(ticker);
       WorkerFactory factory =
