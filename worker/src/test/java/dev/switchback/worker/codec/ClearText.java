@@ -31,6 +31,45 @@ public final class ClearText {
     }
   }
 
+  /** A payload of the history: where it is, its encoding, its key id when encrypted. */
+  public record PayloadAt(String path, String encoding, String keyId) {}
+
+  /** Every payload of the history (every object whose metadata names an encoding). */
+  public static List<PayloadAt> payloads(String historyJson) {
+    try {
+      List<PayloadAt> found = new ArrayList<>();
+      payloads(JSON.readTree(historyJson), "$", found);
+      return found;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not a history's JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static void payloads(JsonNode node, String path, List<PayloadAt> found) {
+    if (node.isObject() && node.path("metadata").has("encoding")) {
+      JsonNode metadata = node.get("metadata");
+      found.add(
+          new PayloadAt(
+              path,
+              text(metadata.get("encoding")),
+              metadata.has(EncryptionCodec.KEY_ID)
+                  ? text(metadata.get(EncryptionCodec.KEY_ID))
+                  : null));
+    } else if (node.isObject()) {
+      for (Map.Entry<String, JsonNode> field : node.properties()) {
+        payloads(field.getValue(), path + "." + field.getKey(), found);
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        payloads(node.get(i), path + "[" + i + "]", found);
+      }
+    }
+  }
+
+  private static String text(JsonNode base64) {
+    return new String(Base64.getDecoder().decode(base64.asText()), StandardCharsets.UTF_8);
+  }
+
   private static void walk(JsonNode node, String path, List<String> needles, List<String> hits) {
     if (node.isObject()) {
       for (Map.Entry<String, JsonNode> field : node.properties()) {
