@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -129,21 +128,6 @@ class EncryptedCutoverTest {
         all);
   }
 
-  private JsonNode awaitPhase(String id, String phase) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      Cli.Result r = cli(keyEnv(OLD_KEY), "status", "--id", id, "--json");
-      JsonNode s = r.exitCode() == 0 ? r.json() : null;
-      if (s != null && phase.equals(s.path("status").path("phase").asText())) {
-        return s;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("phase " + phase + " never showed: " + r);
-      }
-      Thread.sleep(100);
-    }
-  }
-
   @Test
   void theCliRunsAnEncryptedCutoverAndTheHistoryHoldsNoPlanText() throws Exception {
     Path plan = Plans.write(dir, "codec-demo.yaml", PLAN);
@@ -151,12 +135,12 @@ class EncryptedCutoverTest {
     Map<String, String> env = keyEnv(OLD_KEY);
 
     assertEquals(0, cli(env, "start", plan.toString()).exitCode());
-    JsonNode waiting = awaitPhase(id, "AWAITING_QUIESCE_APPROVAL");
+    JsonNode waiting = Cli.awaitPhase(args -> cli(env, args), id, "AWAITING_QUIESCE_APPROVAL");
     assertEquals("codec-demo", waiting.path("status").path("plan").asText());
     Cli.Result approved =
         cli(env, "approve", "quiesce", "--by", "carol", "--comment", "window CHG-4711", "--id", id);
     assertEquals(0, approved.exitCode(), approved.toString());
-    awaitPhase(id, "AWAITING_SWITCH_APPROVAL");
+    Cli.awaitPhase(args -> cli(env, args), id, "AWAITING_SWITCH_APPROVAL");
     assertEquals(0, cli(env, "approve", "switch", "--by", "dave", "--id", id).exitCode());
 
     Cli.Result watch = cli(env, "watch", "--id", id, "--interval", "200ms");
