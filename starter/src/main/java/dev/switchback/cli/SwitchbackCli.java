@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
       AbortCommand.class,
       PlanCommand.class,
       ServerCommand.class,
+      CodecServerCommand.class,
       WorkerCommand.class,
       SetupForwardCommand.class,
       ValidateCommand.class,

@@ -31,8 +31,11 @@ public final class ClearText {
     }
   }
 
-  /** A payload of the history: where it is, its encoding, its key id when encrypted. */
-  public record PayloadAt(String path, String encoding, String keyId) {}
+  /**
+   * A payload of the history: where it is, its encoding, its key id when encrypted, and the payload
+   * itself as JSON.
+   */
+  public record PayloadAt(String path, String encoding, String keyId, String json) {}
 
   /** Every payload of the history (every object whose metadata names an encoding). */
   public static List<PayloadAt> payloads(String historyJson) {
@@ -54,7 +57,8 @@ public final class ClearText {
               text(metadata.get("encoding")),
               metadata.has(EncryptionCodec.KEY_ID)
                   ? text(metadata.get(EncryptionCodec.KEY_ID))
-                  : null));
+                  : null,
+              node.toString()));
     } else if (node.isObject()) {
       for (Map.Entry<String, JsonNode> field : node.properties()) {
         payloads(field.getValue(), path + "." + field.getKey(), found);
