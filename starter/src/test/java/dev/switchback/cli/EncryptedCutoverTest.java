@@ -1,13 +1,20 @@
 package dev.switchback.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchback.worker.SwitchbackWorker;
+import dev.switchback.worker.Wiring;
 import dev.switchback.worker.codec.ClearText;
 import dev.switchback.worker.codec.PayloadKeys;
 import dev.switchback.workflow.CutoverWorkflowImpl;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -194,5 +201,44 @@ class EncryptedCutoverTest {
     assertTrue(r.err().contains("holds 5 bytes; AES-256 needs exactly 32"), r.toString());
     Cli.Result status = cli(keyEnv(OLD_KEY), "status", "--id", "cutover-codec-bad");
     assertEquals(2, status.exitCode(), "nothing was started: " + status);
+  }
+
+  @Test
+  void theRecordedEncryptedHistoryReplaysWithTheKeysAndNamesTheMissingOne() throws Exception {
+    WorkflowExecutionHistory history =
+        WorkflowExecutionHistory.fromJson(
+            Files.readString(CodecServerCommandTest.HISTORY), "cutover-codec-demo");
+
+    // Rotated since: the new key encrypts, the old one still decrypts.
+    try (TestWorkflowEnvironment rotated = replayEnvironment(keyEnv(NEW_KEY))) {
+      WorkflowReplayer.replayWorkflowExecution(history, rotated, CutoverWorkflowImpl.class);
+    }
+    Map<String, String> newOnly =
+        Map.of(
+            PayloadKeys.KEYS_VARIABLE,
+            "only-new:" + Files.readString(KEYS.resolve(NEW_KEY + ".key")).strip());
+    try (TestWorkflowEnvironment missing = replayEnvironment(newOnly)) {
+      Exception e =
+          assertThrows(
+              Exception.class,
+              () ->
+                  WorkflowReplayer.replayWorkflowExecution(
+                      history, missing, CutoverWorkflowImpl.class));
+      StringBuilder chain = new StringBuilder();
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        chain.append(c).append('\n');
+      }
+      assertTrue(chain.toString().contains("key id '" + OLD_KEY + "'"), chain.toString());
+    }
+  }
+
+  private static TestWorkflowEnvironment replayEnvironment(Map<String, String> env) {
+    return TestWorkflowEnvironment.newInstance(
+        TestEnvironmentOptions.newBuilder()
+            .setWorkflowClientOptions(
+                WorkflowClientOptions.newBuilder()
+                    .setDataConverter(Wiring.dataConverter(PayloadKeys.fromEnvironment(env)))
+                    .build())
+            .build());
   }
 }
