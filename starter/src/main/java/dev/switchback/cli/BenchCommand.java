@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchback.demo.Demo;
 import dev.switchback.demo.DemoOptions;
+import dev.switchback.worker.codec.PayloadKeys;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -71,13 +72,14 @@ final class BenchCommand implements Callable<Integer> {
       throw CliException.badInput(
           "give --cutovers and/or --rollbacks above 0, --rate above 0 and --writers at least 1");
     }
+    PayloadKeys keys = DemoCommand.payloadKeys();
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     List<Map<String, Object>> runs = new ArrayList<>();
     List<Long> reactions = new ArrayList<>();
     for (int i = 0; i < cutovers + rollbacks; i++) {
       boolean rollback = i >= cutovers;
       DemoOptions options =
-          new DemoOptions(engine, rollback, false, "bench", rate, writers, "2s", 0);
+          new DemoOptions(engine, rollback, false, "bench", rate, writers, "2s", 0, keys);
       output.note(
           String.format(
               "run %d/%d: %s ...", i + 1, cutovers + rollbacks, rollback ? "rollback" : "cutover"));

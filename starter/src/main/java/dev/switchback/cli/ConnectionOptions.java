@@ -1,21 +1,36 @@
 package dev.switchback.cli;
 
 import dev.switchback.worker.TemporalSettings;
+import dev.switchback.worker.Wiring;
+import dev.switchback.worker.codec.PayloadKeys;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.RpcRetryOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
 /**
  * How a command reaches Temporal: the same sources as the worker and the {@code temporal} CLI (the
- * client config file's profile, then {@code TEMPORAL_*} variables), then these options.
+ * client config file's profile, then {@code TEMPORAL_*} variables), then these options. Payloads
+ * are encrypted with the same keys as the worker's ({@link PayloadKeys}, from the environment).
  */
 public final class ConnectionOptions {
   static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
+
+  private final Map<String, String> env;
+
+  public ConnectionOptions() {
+    this(System.getenv());
+  }
+
+  /** For tests: the payload keys from {@code env} instead of the process environment. */
+  ConnectionOptions(Map<String, String> env) {
+    this.env = env;
+  }
 
   @Option(
       names = "--address",
@@ -46,12 +61,31 @@ public final class ConnectionOptions {
   }
 
   /**
+   * The payload keys of this shell's environment.
+   *
+   * @throws CliException exit 2 naming the setting when a key is configured wrongly
+   */
+  public PayloadKeys payloadKeys() {
+    return payloadKeys(env);
+  }
+
+  static PayloadKeys payloadKeys(Map<String, String> env) {
+    try {
+      return PayloadKeys.fromEnvironment(env);
+    } catch (IllegalArgumentException e) {
+      throw CliException.badInput(e.getMessage());
+    }
+  }
+
+  /**
    * Connects, failing fast with what to do when nobody answers.
    *
-   * @throws CliException exit 1 when the server cannot be reached
+   * @throws CliException exit 1 when the server cannot be reached, exit 2 when the payload keys are
+   *     configured wrongly
    */
   public Temporal connect() {
     TemporalSettings settings = settings();
+    PayloadKeys keys = payloadKeys();
     WorkflowServiceStubs stubs;
     try {
       // A person waits on the other end: a query or call nobody answers (no worker polling)
@@ -79,7 +113,10 @@ public final class ConnectionOptions {
           e);
     }
     return new Temporal(
-        settings, stubs, WorkflowClient.newInstance(stubs, settings.clientOptions().build()));
+        settings,
+        stubs,
+        WorkflowClient.newInstance(
+            stubs, settings.clientOptions().setDataConverter(Wiring.dataConverter(keys)).build()));
   }
 
   /** A connected client; close it to release the channel. */

@@ -14,6 +14,7 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TerminatedFailure;
 import io.temporal.failure.TimeoutFailure;
+import io.temporal.payload.codec.PayloadCodecException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -143,8 +144,22 @@ final class Cutovers {
     return "failed: " + innermostMessage(e);
   }
 
-  /** The most specific message: a failure's original message, without Temporal's decorations. */
+  /**
+   * True when {@code e} comes from payloads this process cannot decrypt (keys missing or wrong).
+   */
+  static boolean payloadProblem(Throwable e) {
+    return find(e, PayloadCodecException.class) != null;
+  }
+
+  /**
+   * The most specific message: a failure's original message, without Temporal's decorations; for
+   * payloads this process cannot decrypt, the codec's words (which key, which setting).
+   */
   static String innermostMessage(Throwable e) {
+    PayloadCodecException codec = find(e, PayloadCodecException.class);
+    if (codec != null) {
+      return "cannot read the cutover's payloads: " + codec.getMessage();
+    }
     String message = null;
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof TemporalFailure f && f.getOriginalMessage() != null) {

@@ -5,6 +5,7 @@ import dev.switchback.demo.DemoLab;
 import dev.switchback.demo.DemoOptions;
 import dev.switchback.messages.values.Outcome;
 import dev.switchback.plan.Durations;
+import dev.switchback.worker.codec.PayloadKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -131,7 +132,8 @@ final class DemoCommand implements Callable<Integer> {
       return prepareOnly(repository);
     }
     DemoOptions demoOptions =
-        new DemoOptions(engine, rollback, interactive, approver, rate, writers, soak, port);
+        new DemoOptions(
+            engine, rollback, interactive, approver, rate, writers, soak, port, payloadKeys());
     DemoLab lab;
     Demo.Result r;
     try {
@@ -250,6 +252,15 @@ final class DemoCommand implements Callable<Integer> {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The payload keys of this shell, for the demo's worker (exit 2 when configured wrongly). */
+  static PayloadKeys payloadKeys() {
+    try {
+      return Demo.payloadKeys(System.getenv());
+    } catch (IllegalArgumentException e) {
+      throw CliException.badInput(e.getMessage());
     }
   }
 

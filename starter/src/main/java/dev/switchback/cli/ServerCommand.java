@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,22 +38,11 @@ final class ServerCommand implements Callable<Integer> {
 
   @Mixin Output output;
 
-  private final CountDownLatch stop = new CountDownLatch(1);
-  private final CountDownLatch closed = new CountDownLatch(1);
+  private final Foreground foreground = new Foreground();
 
   /** Ends {@link #call()} as Ctrl-C does. */
   void stop() {
-    stop.countDown();
-  }
-
-  /** On Ctrl-C: let {@link #call()} close the server before the JVM halts. */
-  private void stopAndWait() {
-    stop();
-    try {
-      closed.await(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    foreground.stop();
   }
 
   @Override
@@ -68,49 +56,41 @@ final class ServerCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       throw new CliException(CliException.FAILURE, e.getMessage(), e);
     }
-    Thread hook = new Thread(this::stopAndWait, "switchback-server-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      WorkflowServiceStubs stubs =
-          WorkflowServiceStubs.newConnectedServiceStubs(
-              TemporalSettings.of(server.clientAddress(), TemporalSettings.DEFAULT_NAMESPACE)
-                  .stubsOptions()
-                  .build(),
-              Duration.ofSeconds(5));
-      try {
-        SwitchbackSearchAttributes.ensure(stubs, TemporalSettings.DEFAULT_NAMESPACE);
-      } finally {
-        stubs.shutdown();
-        stubs.awaitTermination(2, TimeUnit.SECONDS);
-      }
-      Map<String, Object> json = new LinkedHashMap<>();
-      json.put("address", server.clientAddress());
-      json.put("namespace", TemporalSettings.DEFAULT_NAMESPACE);
-      json.put("searchAttributes", SwitchbackSearchAttributes.REQUIRED.keySet());
-      output.object(json);
-      output.line(
-          "Temporal test server on "
-              + server.address()
-              + ", namespace "
-              + TemporalSettings.DEFAULT_NAMESPACE
-              + " (in memory)");
-      output.line(
-          "search attributes "
-              + String.join(", ", SwitchbackSearchAttributes.REQUIRED.keySet())
-              + " registered");
-      output.line("  worker:    switchback worker --address " + server.clientAddress());
-      output.line("  temporal:  temporal workflow list --address " + server.clientAddress());
-      output.line("Ctrl-C stops it.");
-      stop.await();
-      return 0;
-    } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Already exiting: the hook is what brought us here.
-      }
-      server.close();
-      closed.countDown();
-    }
+    foreground.serve(
+        "switchback-server-shutdown",
+        server::close,
+        () -> {
+          WorkflowServiceStubs stubs =
+              WorkflowServiceStubs.newConnectedServiceStubs(
+                  TemporalSettings.of(server.clientAddress(), TemporalSettings.DEFAULT_NAMESPACE)
+                      .stubsOptions()
+                      .build(),
+                  Duration.ofSeconds(5));
+          try {
+            SwitchbackSearchAttributes.ensure(stubs, TemporalSettings.DEFAULT_NAMESPACE);
+          } finally {
+            stubs.shutdown();
+            stubs.awaitTermination(2, TimeUnit.SECONDS);
+          }
+          Map<String, Object> json = new LinkedHashMap<>();
+          json.put("address", server.clientAddress());
+          json.put("namespace", TemporalSettings.DEFAULT_NAMESPACE);
+          json.put("searchAttributes", SwitchbackSearchAttributes.REQUIRED.keySet());
+          output.object(json);
+          output.line(
+              "Temporal test server on "
+                  + server.address()
+                  + ", namespace "
+                  + TemporalSettings.DEFAULT_NAMESPACE
+                  + " (in memory)");
+          output.line(
+              "search attributes "
+                  + String.join(", ", SwitchbackSearchAttributes.REQUIRED.keySet())
+                  + " registered");
+          output.line("  worker:    switchback worker --address " + server.clientAddress());
+          output.line("  temporal:  temporal workflow list --address " + server.clientAddress());
+          output.line("Ctrl-C stops it.");
+        });
+    return 0;
   }
 }

@@ -40,7 +40,7 @@ final class StatusCommand implements Callable<Integer> {
         status = Cutovers.stub(t, id).status();
       } catch (RuntimeException e) {
         CliException c = Cutovers.translate(t, id, e);
-        if (c.exitCode() == CliException.FAILURE) {
+        if (c.exitCode() == CliException.FAILURE && !Cutovers.payloadProblem(e)) {
           throw new CliException(
               CliException.FAILURE,
               "cutover "

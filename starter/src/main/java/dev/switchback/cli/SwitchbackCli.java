@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
       "Connection: the Temporal client config file and TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,"
           + " TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, ..."
           + " (as the temporal CLI), or --address / --namespace.",
+      "Payload encryption: SWITCHBACK_PAYLOAD_KEY_DIR or SWITCHBACK_PAYLOAD_KEYS, and"
+          + " SWITCHBACK_PAYLOAD_KEY_ID, the same keys as the worker's (off without a key).",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -48,6 +50,7 @@ import picocli.CommandLine.Spec;
       AbortCommand.class,
       PlanCommand.class,
       ServerCommand.class,
+      CodecServerCommand.class,
       WorkerCommand.class,
       SetupForwardCommand.class,
       ValidateCommand.class,

@@ -16,6 +16,8 @@ import picocli.CommandLine.Option;
           + " until Ctrl-C; on shutdown, activities in flight finish first"
           + " (SWITCHBACK_SHUTDOWN_GRACE, default 30s).",
       "Prometheus metrics on SWITCHBACK_METRICS_PORT (default 9464, 0 turns them off).",
+      "Payloads are encrypted with the keys of SWITCHBACK_PAYLOAD_KEY_DIR or"
+          + " SWITCHBACK_PAYLOAD_KEYS (SWITCHBACK_PAYLOAD_KEY_ID encrypts); off without a key.",
       "--embedded runs the test server in this process too: no cluster needed."
     })
 final class WorkerCommand implements Callable<Integer> {

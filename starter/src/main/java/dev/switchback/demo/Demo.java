@@ -15,6 +15,7 @@ import dev.switchback.plan.Durations;
 import dev.switchback.plan.PlanValidator;
 import dev.switchback.worker.SwitchbackWorker;
 import dev.switchback.worker.TemporalSettings;
+import dev.switchback.worker.codec.PayloadKeys;
 import dev.switchback.workflow.CutoverWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -115,7 +116,8 @@ public final class Demo {
                     TemporalSettings.of(TemporalSettings.DEFAULT_ADDRESS, "default"),
                     true,
                     options.temporalPort())
-                .withMetricsPort(0);
+                .withMetricsPort(0)
+                .withPayloadKeys(options.payloadKeys());
         try (SwitchbackWorker worker = SwitchbackWorker.start(workerOptions, scope())) {
           progress.println(
               "temporal: embedded server on "
@@ -241,6 +243,16 @@ public final class Demo {
         SecretScope.DEFAULT_PREFIX,
         List.of(Path.of(System.getProperty("java.io.tmpdir"))),
         Map.of());
+  }
+
+  /**
+   * The payload keys {@code env} configures for the demo's worker, checked against the demo's own
+   * scope (a key under the temporary directory would be within its plans' reach).
+   *
+   * @throws IllegalArgumentException naming the setting when a key is configured wrongly
+   */
+  public static PayloadKeys payloadKeys(Map<String, String> env) {
+    return PayloadKeys.fromEnvironment(env, scope());
   }
 
   private Prepared prepare(Connections connections) throws Exception {

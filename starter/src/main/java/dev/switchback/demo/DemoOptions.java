@@ -1,5 +1,7 @@
 package dev.switchback.demo;
 
+import dev.switchback.worker.codec.PayloadKeys;
+
 /**
  * What a demo run does.
  *
@@ -11,6 +13,7 @@ package dev.switchback.demo;
  * @param writers the demo application's writer threads
  * @param soak how long to soak after the switch
  * @param temporalPort the embedded Temporal server's port (0: any free port)
+ * @param payloadKeys the keys the demo's worker encrypts payloads with (none: off)
  */
 public record DemoOptions(
     String engine,
@@ -20,4 +23,28 @@ public record DemoOptions(
     double ratePerSecond,
     int writers,
     String soak,
-    int temporalPort) {}
+    int temporalPort,
+    PayloadKeys payloadKeys) {
+
+  /** A demo without payload encryption. */
+  public DemoOptions(
+      String engine,
+      boolean rollback,
+      boolean interactive,
+      String approver,
+      double ratePerSecond,
+      int writers,
+      String soak,
+      int temporalPort) {
+    this(
+        engine,
+        rollback,
+        interactive,
+        approver,
+        ratePerSecond,
+        writers,
+        soak,
+        temporalPort,
+        PayloadKeys.none());
+  }
+}

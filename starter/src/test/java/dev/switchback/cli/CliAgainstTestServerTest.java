@@ -36,7 +36,7 @@ class CliAgainstTestServerTest {
     worker =
         SwitchbackWorker.start(
             new SwitchbackWorker.Options(
-                null, true, "127.0.0.1", 0, 0, null, Duration.ofSeconds(5), Duration.ofSeconds(5)),
+                null, true, "127.0.0.1", 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(5)),
             List.of(CutoverWorkflowImpl.class),
             List.of(activities),
             List.of());
@@ -66,25 +66,6 @@ class CliAgainstTestServerTest {
     return r.json();
   }
 
-  /**
-   * Status until {@code phase} shows, since the workflow reaches its gate asynchronously (and may
-   * not exist yet when another thread is starting it).
-   */
-  private JsonNode awaitPhase(String id, String phase) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      Cli.Result r = cli("status", "--id", id, "--json");
-      JsonNode s = r.exitCode() == 0 ? r.json() : null;
-      if (s != null && phase.equals(s.path("status").path("phase").asText())) {
-        return s;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("phase " + phase + " never showed: " + r);
-      }
-      Thread.sleep(100);
-    }
-  }
-
   @Test
   void startRunsTheCutoverWorkflowWithThePlanUnderItsContractNames() throws Exception {
     Path plan = plan("orders-start", null);
@@ -98,7 +79,7 @@ class CliAgainstTestServerTest {
     assertEquals("Cutover", description.getWorkflowType());
     assertEquals("switchback", description.getTaskQueue());
 
-    JsonNode s = awaitPhase("cutover-orders-start", "AWAITING_QUIESCE_APPROVAL");
+    JsonNode s = Cli.awaitPhase(this::cli, "cutover-orders-start", "AWAITING_QUIESCE_APPROVAL");
     assertEquals("orders-start", s.get("status").get("plan").asText());
     assertEquals("quiesce", s.get("status").get("pendingGate").asText());
     assertEquals("RUNNING", s.get("execution").asText());
@@ -137,7 +118,7 @@ class CliAgainstTestServerTest {
     Path plan = plan("orders-approve", null);
     assertEquals(0, cli("start", plan.toString()).exitCode());
     String id = "cutover-orders-approve";
-    awaitPhase(id, "AWAITING_QUIESCE_APPROVAL");
+    Cli.awaitPhase(this::cli, id, "AWAITING_QUIESCE_APPROVAL");
 
     Cli.Result notPending = cli("approve", "switch", "--by", "alice", "--id", id);
     assertEquals(2, notPending.exitCode(), notPending.toString());
@@ -177,7 +158,7 @@ class CliAgainstTestServerTest {
     assertEquals("alice", ok.json().get("by").asText());
     assertEquals("off-peak now", ok.json().get("comment").asText());
 
-    JsonNode s = awaitPhase(id, "AWAITING_SWITCH_APPROVAL");
+    JsonNode s = Cli.awaitPhase(this::cli, id, "AWAITING_SWITCH_APPROVAL");
     assertTrue(s.get("status").get("writesStopped").asBoolean());
 
     Cli.Result abort = cli("abort", "--by", "alice", "--reason", "changed my mind", "--id", id);
@@ -205,9 +186,9 @@ class CliAgainstTestServerTest {
     Path plan = plan("orders-rollback", null);
     assertEquals(0, cli("start", plan.toString()).exitCode());
     String id = "cutover-orders-rollback";
-    awaitPhase(id, "AWAITING_QUIESCE_APPROVAL");
+    Cli.awaitPhase(this::cli, id, "AWAITING_QUIESCE_APPROVAL");
     assertEquals(0, cli("approve", "quiesce", "--by", "bob", "--id", id).exitCode());
-    awaitPhase(id, "AWAITING_SWITCH_APPROVAL");
+    Cli.awaitPhase(this::cli, id, "AWAITING_SWITCH_APPROVAL");
 
     // The rollback waits in its last step, so a second request meets a running rollback.
     activities.holdResume("orders-rollback");
@@ -260,7 +241,7 @@ class CliAgainstTestServerTest {
     CompletableFuture<Cli.Result> watching =
         CompletableFuture.supplyAsync(
             () -> cli("start", plan.toString(), "--watch", "--interval", "200ms"));
-    awaitPhase("cutover-orders-watch", "AWAITING_SWITCH_APPROVAL");
+    Cli.awaitPhase(this::cli, "cutover-orders-watch", "AWAITING_SWITCH_APPROVAL");
     assertEquals(
         0, cli("approve", "switch", "--by", "alice", "--id", "cutover-orders-watch").exitCode());
     Cli.Result r = watching.get(30, TimeUnit.SECONDS);

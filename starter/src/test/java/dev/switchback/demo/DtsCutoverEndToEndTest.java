@@ -120,14 +120,7 @@ class DtsCutoverEndToEndTest {
     worker =
         SwitchbackWorker.start(
             new SwitchbackWorker.Options(
-                null,
-                true,
-                "127.0.0.1",
-                0,
-                0,
-                null,
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(10)),
+                null, true, "127.0.0.1", 0, 0, Duration.ofSeconds(10), Duration.ofSeconds(10)),
             Wiring.workflowTypes(),
             Wiring.activities(registry, connections),
             List.of(connections));

@@ -5,6 +5,7 @@ import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.SecretScope;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.plan.Durations;
+import dev.switchback.worker.codec.PayloadKeys;
 import dev.switchback.workflow.CutoverWorkflow;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowClient;
@@ -47,6 +48,7 @@ public final class SwitchbackWorker implements AutoCloseable {
    * @param metricsAddress the {@code /metrics} bind address, null for every interface
    * @param shutdownGrace how long activities in flight may take to finish on shutdown
    * @param connectTimeout how long to keep asking the server to answer at start
+   * @param payloadKeys the keys that encrypt payloads ({@link PayloadKeys#none()}: off)
    */
   public record Options(
       TemporalSettings temporal,
@@ -56,9 +58,36 @@ public final class SwitchbackWorker implements AutoCloseable {
       int metricsPort,
       InetAddress metricsAddress,
       Duration shutdownGrace,
-      Duration connectTimeout) {
+      Duration connectTimeout,
+      PayloadKeys payloadKeys) {
 
-    /** Defaults, with the metrics endpoint, grace and connect timeout from the environment. */
+    /** Options on every interface's metrics, without payload encryption. */
+    public Options(
+        TemporalSettings temporal,
+        boolean embedded,
+        String embeddedHost,
+        int embeddedPort,
+        int metricsPort,
+        Duration shutdownGrace,
+        Duration connectTimeout) {
+      this(
+          temporal,
+          embedded,
+          embeddedHost,
+          embeddedPort,
+          metricsPort,
+          null,
+          shutdownGrace,
+          connectTimeout,
+          PayloadKeys.none());
+    }
+
+    /**
+     * Defaults, with the metrics endpoint, grace, connect timeout and payload keys from the
+     * environment.
+     *
+     * @throws IllegalArgumentException naming the setting when one is malformed
+     */
     public static Options fromEnvironment(
         Map<String, String> env, TemporalSettings temporal, boolean embedded, int embeddedPort) {
       Duration shutdownGrace = duration(env, GRACE_VARIABLE, Duration.ofSeconds(30));
@@ -71,7 +100,8 @@ public final class SwitchbackWorker implements AutoCloseable {
           Metrics.portFrom(env),
           Metrics.addressFrom(env),
           shutdownGrace,
-          connectTimeout);
+          connectTimeout,
+          PayloadKeys.fromEnvironment(env));
     }
 
     private static Duration duration(Map<String, String> env, String variable, Duration fallback) {
@@ -95,7 +125,8 @@ public final class SwitchbackWorker implements AutoCloseable {
           port,
           metricsAddress,
           shutdownGrace,
-          connectTimeout);
+          connectTimeout,
+          payloadKeys);
     }
 
     public Options withMetricsAddress(InetAddress address) {
@@ -107,7 +138,8 @@ public final class SwitchbackWorker implements AutoCloseable {
           metricsPort,
           address,
           shutdownGrace,
-          connectTimeout);
+          connectTimeout,
+          payloadKeys);
     }
 
     public Options withShutdownGrace(Duration grace) {
@@ -119,7 +151,21 @@ public final class SwitchbackWorker implements AutoCloseable {
           metricsPort,
           metricsAddress,
           grace,
-          connectTimeout);
+          connectTimeout,
+          payloadKeys);
+    }
+
+    public Options withPayloadKeys(PayloadKeys keys) {
+      return new Options(
+          temporal,
+          embedded,
+          embeddedHost,
+          embeddedPort,
+          metricsPort,
+          metricsAddress,
+          shutdownGrace,
+          connectTimeout,
+          keys);
     }
 
     public Options withEmbeddedHost(String host) {
@@ -131,7 +177,8 @@ public final class SwitchbackWorker implements AutoCloseable {
           metricsPort,
           metricsAddress,
           shutdownGrace,
-          connectTimeout);
+          connectTimeout,
+          payloadKeys);
     }
   }
 
@@ -240,7 +287,14 @@ public final class SwitchbackWorker implements AutoCloseable {
             attributes.registered(),
             settings.namespace());
       }
-      WorkflowClient client = WorkflowClient.newInstance(stubs, settings.clientOptions().build());
+      WorkflowClient client =
+          WorkflowClient.newInstance(
+              stubs,
+              settings
+                  .clientOptions()
+                  .setDataConverter(Wiring.dataConverter(options.payloadKeys()))
+                  .build());
+      log.info("{}", options.payloadKeys());
       HeartbeatTicker ticker = new HeartbeatTicker();
       opened.add(ticker);
       WorkerFactory factory =

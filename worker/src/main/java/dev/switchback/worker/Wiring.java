@@ -20,7 +20,12 @@ import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.sqlserver.SqlServerEngine;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
+import dev.switchback.worker.codec.EncryptionCodec;
+import dev.switchback.worker.codec.PayloadKeys;
 import dev.switchback.workflow.CutoverWorkflowImpl;
+import io.temporal.common.converter.CodecDataConverter;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.GlobalDataConverter;
 import io.temporal.worker.WorkerFactoryOptions;
 import java.util.List;
 
@@ -74,6 +79,17 @@ public final class Wiring {
     return WorkerFactoryOptions.newBuilder()
         .setWorkerInterceptors(ticker, new FailureRedaction(secrets))
         .build();
+  }
+
+  /**
+   * The data converter of every client the project builds (worker, CLI, demo): payloads encrypted
+   * with {@code keys} (none: nothing is encrypted, and encrypted payloads fail with what to
+   * configure). With keys, failure messages and stack traces are encrypted too: the SDK moves them
+   * into the failure's encoded attributes, since activity failures quote hosts, accounts and SQL.
+   */
+  public static DataConverter dataConverter(PayloadKeys keys) {
+    return new CodecDataConverter(
+        GlobalDataConverter.get(), List.of(new EncryptionCodec(keys)), keys.enabled());
   }
 
   /** The workflow implementations the worker registers on task queue {@code switchback}. */

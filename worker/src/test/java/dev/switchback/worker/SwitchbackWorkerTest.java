@@ -112,14 +112,7 @@ class SwitchbackWorkerTest {
   static SwitchbackWorker.Options options(
       TemporalSettings settings, boolean embedded, int metrics) {
     return new SwitchbackWorker.Options(
-        settings,
-        embedded,
-        "127.0.0.1",
-        0,
-        metrics,
-        null,
-        Duration.ofSeconds(20),
-        Duration.ofSeconds(5));
+        settings, embedded, "127.0.0.1", 0, metrics, Duration.ofSeconds(20), Duration.ofSeconds(5));
   }
 
   @Test
@@ -274,7 +267,6 @@ class SwitchbackWorkerTest {
                         "127.0.0.1",
                         0,
                         0,
-                        null,
                         Duration.ofSeconds(5),
                         Duration.ofSeconds(60)),
                     List.of(ProbeWorkflowImpl.class),

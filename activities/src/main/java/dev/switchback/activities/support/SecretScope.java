@@ -125,6 +125,14 @@ public final class SecretScope {
     return of(prefix, directories, bindings);
   }
 
+  /**
+   * True when a plan may name {@code reference} ({@code env:NAME} or {@code file:/path}) on this
+   * worker: the worker's own credentials (its payload keys among them) must never be.
+   */
+  public boolean allows(String reference) {
+    return refusal(reference) == null;
+  }
+
   /** Why {@code reference} is outside the scope, or null when it is inside. */
   String refusal(String reference) {
     if (reference.startsWith("env:")) {
