@@ -99,13 +99,14 @@ class PreflightTransportTest {
                 Map.of()));
 
     PreflightCheck source = check(r, "source: transport");
-    assertTrue(source.ok(), "a warning, not a failure: " + source);
+    assertTrue(source.ok() && source.warning(), "a warning, not a failure: " + source);
     assertTrue(source.detail().contains("no sslmode"), source.detail());
     assertTrue(source.detail().contains("sslmode=verify-full"), "names the fix: " + source);
     PreflightCheck destination = check(r, "destination: transport");
     assertTrue(destination.ok() && destination.detail().contains("verify-full"), "" + destination);
+    assertFalse(destination.warning(), "verified TLS is no warning: " + destination);
     PreflightCheck reverse = check(r, "reverse link: transport");
-    assertTrue(reverse.ok(), "" + reverse);
+    assertTrue(reverse.ok() && reverse.warning(), "" + reverse);
     assertTrue(
         reverse.detail().contains("destination.options.replicationSslMode: verify-full"),
         "names the plan option that fixes it: " + reverse);
@@ -139,11 +140,27 @@ class PreflightTransportTest {
                 Map.of()));
 
     PreflightCheck source = check(r, "source: transport");
-    assertTrue(source.ok(), "" + source);
+    assertTrue(source.ok() && source.warning(), "" + source);
     assertTrue(source.detail().contains("sslMode"), source.detail());
     assertTrue(check(r, "destination: transport").ok());
+    assertFalse(check(r, "destination: transport").warning());
     PreflightCheck reverse = check(r, "reverse link: transport");
-    assertTrue(reverse.ok(), "" + reverse);
+    assertTrue(reverse.ok() && reverse.warning(), "" + reverse);
     assertTrue(reverse.detail().contains("migration.options.destinationSslMode"), "" + reverse);
+  }
+
+  @Test
+  void aRequireVerifiedTlsThatIsNotTrueOrFalseFailsNamingIt() {
+    PreflightReport r =
+        preflight(
+            plan(
+                "postgres",
+                TlsLab.pgUrl(TlsLab.PG_SOURCE, "postgres"),
+                TlsLab.pgUrl(TlsLab.PG_DESTINATION, "postgres"),
+                Map.of("requireVerifiedTls", "yes")));
+
+    PreflightCheck policy = check(r, "migration.options.requireVerifiedTls");
+    assertFalse(policy.ok(), "" + policy);
+    assertTrue(policy.detail().startsWith("'yes' is not true or false"), policy.detail());
   }
 }

@@ -38,13 +38,20 @@ import java.util.function.Predicate;
  */
 final class PgLab {
   static final String HOST = "127.0.0.1";
-  static final int SOURCE_PORT = 5433;
-  static final int DESTINATION_PORT = 5434;
+  // SWITCHBACK_PG_SOURCE_PORT / _DESTINATION_PORT point the tests at another pair of the same
+  // kind (e.g. the TLS lab's 5440/5441), as SWITCHBACK_MARIADB_*_URL do for MariaDB.
+  static final int SOURCE_PORT = port("SWITCHBACK_PG_SOURCE_PORT", 5433);
+  static final int DESTINATION_PORT = port("SWITCHBACK_PG_DESTINATION_PORT", 5434);
   static final String START = "start the lab: deploy/lab/lab.sh start postgres";
   static final PostgresProvider PROVIDER = new PostgresProvider();
   static final PostgresEngine ENGINE = new PostgresEngine();
 
   private PgLab() {}
+
+  private static int port(String variable, int fallback) {
+    String v = System.getenv(variable);
+    return v == null || v.isBlank() ? fallback : Integer.parseInt(v.strip());
+  }
 
   /** Fails (never skips) when the lab is not running. */
   static void requireLab() {
