@@ -89,7 +89,7 @@ class PreflightTransportTest {
   }
 
   @Test
-  void aPlaintextPostgresUrlAndPlaintextLinksAreShownWithoutFailingThePreflight() {
+  void aPlaintextPostgresUrlAndLinksAreWarningsNotFailures() {
     PreflightReport r =
         preflight(
             plan(
@@ -130,7 +130,7 @@ class PreflightTransportTest {
   }
 
   @Test
-  void aPlaintextMariaDbUrlAndChannelAreShownWithoutFailingThePreflight() {
+  void aPlaintextMariaDbUrlAndLinksAreWarningsNotFailures() {
     PreflightReport r =
         preflight(
             plan(
