@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The local lab: the extra database servers Switchback's tests and demo use, beside the ones this
 # kind of machine runs (PostgreSQL 5432, MariaDB 3306, Redis 6379).
-#   deploy/lab/lab.sh start|stop|status|urls [all|postgres|mariadb|redis|faults]
+#   deploy/lab/lab.sh start|stop|status|urls [all|postgres|mariadb|redis|faults|tls]
 # faults: the fault suite's own PostgreSQL and MariaDB pairs (deploy/lab/faults.sh).
+# tls: a PostgreSQL pair (5440, 5441) and a MariaDB pair (3320, 3321) with TLS certificates of a
+# throwaway CA, for the tests of encrypted replication links (deploy/lab/tls.sh).
 # Each engine has its own idempotent script next to this one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -10,10 +12,10 @@ cmd="${1:-status}"
 what="${2:-all}"
 case "$cmd" in
   start|stop|status|urls) ;;
-  *) echo "usage: $0 start|stop|status|urls [all|postgres|mariadb|redis|faults]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|urls [all|postgres|mariadb|redis|faults|tls]" >&2; exit 2 ;;
 esac
 if [ "$what" = all ]; then
-  engines="postgres mariadb redis faults"
+  engines="postgres mariadb redis faults tls"
 else
   engines="$what"
 fi

@@ -9,7 +9,8 @@
 #
 # SWITCHBACK_MARIADB_PORTS="3309 3310" acts on other servers instead (the fault suite's own pair,
 # deploy/lab/faults.sh, which it stops and starts while others' tests use this pair); the first
-# is called the source, the second the destination.
+# is called the source, the second the destination. SWITCHBACK_MARIADB_INCLUDE names an option
+# file every server of this run also reads (deploy/lab/tls.sh: the TLS pair's certificates).
 #
 # Idempotent. Runs as root on a fresh machine (the servers then run as the mysql user) or as an
 # ordinary user (the servers run as that user). SWITCHBACK_LAB_DIR moves the data
@@ -118,6 +119,11 @@ performance_schema = ON
 innodb_buffer_pool_size = 128M
 max_connections = 200
 EOF
+  if [ -n "${SWITCHBACK_MARIADB_INCLUDE:-}" ]; then
+    [ -r "$SWITCHBACK_MARIADB_INCLUDE" ] ||
+      die "SWITCHBACK_MARIADB_INCLUDE: $SWITCHBACK_MARIADB_INCLUDE is not a readable file"
+    echo "!include $SWITCHBACK_MARIADB_INCLUDE" >>"$(cnf_of "$port")"
+  fi
 }
 
 init_datadir() {

@@ -88,11 +88,18 @@ final class PlanCommand implements Runnable {
         output.line(
             String.format(
                 "  %-4s  %-34s %s",
-                c.ok() ? "ok" : "FAIL", c.check(), c.detail() == null ? "" : c.detail()));
+                !c.ok() ? "FAIL" : c.warning() ? "warn" : "ok",
+                c.check(),
+                c.detail() == null ? "" : c.detail()));
       }
       long failed = report.checks().stream().filter(c -> !c.ok()).count();
+      long warned = report.checks().stream().filter(c -> c.ok() && c.warning()).count();
       if (report.ok()) {
-        output.line("preflight passed: all " + report.checks().size() + " checks hold");
+        output.line(
+            "preflight passed: all "
+                + report.checks().size()
+                + " checks hold"
+                + (warned == 0 ? "" : ", " + warned + " with a warning (warn above)"));
         return 0;
       }
       output.line(

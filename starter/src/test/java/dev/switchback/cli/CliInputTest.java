@@ -290,6 +290,29 @@ class CliInputTest {
   }
 
   @Test
+  void planCheckShowsAWarningWithoutFailing() {
+    Path plan = Plans.write(dir, "orders.yaml", Plans.yaml("orders", null));
+    ScriptedPreflight preflight =
+        new ScriptedPreflight(
+            new PreflightReport(
+                true,
+                List.of(
+                    new PreflightCheck("source reachable", true, "PostgreSQL 15.20"),
+                    PreflightCheck.warning(
+                        "source: transport",
+                        "source.url has no sslmode: add sslmode=verify-full to source.url"))));
+    Cli.Result r = Cli.run(preflightWith(preflight), "plan", "check", "--json", plan.toString());
+    assertEquals(0, r.exitCode(), r.toString());
+    assertTrue(
+        r.json().get("preflight").get("checks").get(1).get("warning").asBoolean(), r.toString());
+
+    Cli.Result text = Cli.run(preflightWith(preflight), "plan", "check", plan.toString());
+    assertEquals(0, text.exitCode(), text.toString());
+    assertTrue(text.out().contains("warn  source: transport"), text.toString());
+    assertTrue(text.out().contains("all 2 checks hold, 1 with a warning"), text.toString());
+  }
+
+  @Test
   void planCheckPassesWhenEveryCheckHoldsAndReportsThemInJson() {
     Path plan = Plans.write(dir, "orders.yaml", Plans.yaml("orders", null));
     ScriptedPreflight preflight =

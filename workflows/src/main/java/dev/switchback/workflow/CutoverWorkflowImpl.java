@@ -1097,6 +1097,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private static String summary(PreflightReport r) {
     long failed = r.checks().stream().filter(c -> !c.ok()).count();
+    // Only the timeline's text: no command depends on it, so older histories replay unchanged.
+    List<String> warned =
+        r.checks().stream().filter(c -> c.ok() && c.warning()).map(PreflightCheck::check).toList();
     return r.checks().size()
         + " check(s), "
         + (failed == 0
@@ -1106,7 +1109,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
                 + r.checks().stream()
                     .filter(c -> !c.ok())
                     .map(PreflightCheck::check)
-                    .collect(Collectors.joining(", ")));
+                    .collect(Collectors.joining(", ")))
+        + (warned.isEmpty()
+            ? ""
+            : "; " + warned.size() + " warning(s): " + String.join(", ", warned));
   }
 
   private static String sessions(SessionReport r) {

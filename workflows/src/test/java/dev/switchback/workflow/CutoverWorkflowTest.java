@@ -14,6 +14,7 @@ import dev.switchback.messages.queries.CutoverStatus;
 import dev.switchback.messages.values.CutoverReport;
 import dev.switchback.messages.values.Outcome;
 import dev.switchback.messages.values.Phase;
+import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.GatesSpec;
@@ -237,6 +238,22 @@ class CutoverWorkflowTest {
     assertEquals(Outcome.ABORTED, report.outcome());
     assertEquals(List.of(), fake.mutations());
     assertTrue(report.reason().contains("forward instance running"), report.reason());
+  }
+
+  @Test
+  void aPreflightWarningIsNamedInTheTimelineAndTheCutoverGoesOn() {
+    fake.preflightExtra =
+        PreflightCheck.warning("forward link: transport", "no sslmode: set replicationSslMode");
+    CutoverReport report = run(TestPlans.auto());
+    assertEquals(Outcome.COMPLETED, report.outcome());
+    String preflight =
+        report.timeline().stream()
+            .filter(e -> e.step().equals("preflight"))
+            .findFirst()
+            .orElseThrow()
+            .detail();
+    assertEquals(
+        "3 check(s), all hold; 1 warning(s): forward link: transport", preflight, preflight);
   }
 
   @Test

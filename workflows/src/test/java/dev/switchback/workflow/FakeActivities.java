@@ -43,6 +43,10 @@ final class FakeActivities
   final Set<String> failOnce = Collections.synchronizedSet(new HashSet<>());
   final Set<String> failAlways = Collections.synchronizedSet(new HashSet<>());
   volatile boolean preflightFails;
+
+  /** A check preflight adds to its report, e.g. a warning. */
+  volatile PreflightCheck preflightExtra;
+
   volatile boolean smokeTestFails;
   volatile boolean dataDiffers;
   volatile boolean blockCatchUp;
@@ -158,11 +162,13 @@ final class FakeActivities
   @Override
   public PreflightReport preflight(String cutoverId, CutoverPlan plan) {
     call("preflight");
-    return new PreflightReport(
-        !preflightFails,
-        List.of(
-            new PreflightCheck("source reachable", true, "ok"),
-            new PreflightCheck("forward instance running", !preflightFails, "status RUNNING")));
+    List<PreflightCheck> checks = new ArrayList<>();
+    checks.add(new PreflightCheck("source reachable", true, "ok"));
+    checks.add(new PreflightCheck("forward instance running", !preflightFails, "status RUNNING"));
+    if (preflightExtra != null) {
+      checks.add(preflightExtra);
+    }
+    return new PreflightReport(!preflightFails, List.copyOf(checks));
   }
 
   @Override

@@ -31,9 +31,16 @@ public record DtsOptions(
     String reverseName,
     String reverseJobId) {
 
-  // reverseWritesThroughFence is the workflow's, read by MigrationSpec for every provider.
+  // reverseWritesThroughFence is the workflow's, read by MigrationSpec for every provider;
+  // requireVerifiedTls the preflight's (docs/security.md, "Transport").
   static final Set<String> KNOWN =
-      Set.of("regionId", "endpoint", "dtsInstanceId", "reverseJobId", "reverseWritesThroughFence");
+      Set.of(
+          "regionId",
+          "endpoint",
+          "dtsInstanceId",
+          "reverseJobId",
+          "reverseWritesThroughFence",
+          "requireVerifiedTls");
   private static final Pattern REGION = Pattern.compile("[a-z]{2,}(-[a-z0-9]+)+");
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]+(:\\d{1,5})?");

@@ -5,6 +5,7 @@ import com.aliyun.dts20200101.models.DescribeDtsJobsResponseBody.DescribeDtsJobs
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.spi.MigrationProvider;
+import dev.switchback.activities.spi.Transport;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.PreflightCheck;
@@ -270,6 +271,15 @@ public final class DtsProvider implements MigrationProvider {
     } catch (DtsApiException e) {
       throw e.toFailure(o.regionId());
     }
+  }
+
+  /**
+   * DTS connects source and destination itself, over the network DTS is given; how those links are
+   * encrypted is set in the DTS task, not here.
+   */
+  @Override
+  public List<Transport> links(MigrationContext ctx) {
+    return List.of();
   }
 
   @Override

@@ -99,7 +99,7 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
   public static final String SECRET_SCOPE = "secrets within the worker's scope";
 
   private static PreflightCheck redacted(Secrets secrets, PreflightCheck c) {
-    return new PreflightCheck(c.check(), c.ok(), secrets.redact(c.detail()));
+    return c.withDetail(secrets.redact(c.detail()));
   }
 
   private void addChecks(Checks checks, String cutoverId, CutoverPlan plan) {
@@ -122,12 +122,13 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
           () -> {
             DatabaseEngine engine = engine(plan, side);
             return engine.preflight(engineContext(cutoverId, plan, side)).stream()
-                .map(c -> new PreflightCheck(side.word() + ": " + c.check(), c.ok(), c.detail()))
+                .map(c -> c.withCheck(side.word() + ": " + c.check()))
                 .toList();
           });
     }
     MigrationContext mctx = new MigrationContext(cutoverId, plan, connections);
     many(checks, "migration provider", () -> provider(plan).preflight(mctx));
+    transport(checks, plan, mctx);
     one(
         checks,
         "forward instance exists and is RUNNING (or COMPLETED without incremental stage)",
@@ -234,6 +235,26 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
         });
   }
 
+  /**
+   * What crosses the wire in clear: the worker's admin connections (read from the URLs) and the
+   * replication links between the servers (docs/security.md, "Transport").
+   */
+  private void transport(Checks checks, CutoverPlan plan, MigrationContext mctx) {
+    one(checks, TransportChecks.POLICY_CHECK, () -> TransportChecks.policy(plan));
+    for (Side side : Side.values()) {
+      one(
+          checks,
+          side.word() + ": transport",
+          () ->
+              TransportChecks.check(
+                  engine(plan, side).transport(side.word(), plan.endpoint(side)), plan));
+    }
+    many(
+        checks,
+        "replication links: transport",
+        () -> TransportChecks.checks(provider(plan).links(mctx), plan));
+  }
+
   /** Preflight checks running side by side, reported in the order they were added. */
   private static final class Checks implements AutoCloseable {
     private final ExecutorService pool =
@@ -285,7 +306,7 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
         name,
         () -> {
           PreflightCheck c = check.get();
-          return List.of(new PreflightCheck(name, c.ok(), c.detail()));
+          return List.of(c.withCheck(name));
         });
   }
 

@@ -11,6 +11,7 @@ import com.mongodb.client.MongoDatabase;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.DatabaseEngine;
 import dev.switchback.activities.spi.EngineContext;
+import dev.switchback.activities.spi.Transport;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
@@ -164,6 +165,37 @@ public final class MongoEngine implements DatabaseEngine {
     } catch (MongoCommandException | MongoSecurityException e) {
       throw failure(ctx, "revoking " + full + "'s writes", e);
     }
+  }
+
+  /**
+   * TLS when {@code tls=true} (or {@code ssl=true}) or {@code mongodb+srv://}; checked unless told
+   * not.
+   */
+  @Override
+  public Transport transport(String field, dev.switchback.plan.EndpointSpec endpoint) {
+    ConnectionString cs;
+    try {
+      cs = new ConnectionString(endpoint.url());
+    } catch (RuntimeException e) {
+      return Transport.unknown(field, field + ".url cannot be read: " + e.getMessage());
+    }
+    String fix = "; add tls=true to " + field + ".url with the CA in the worker's trust store";
+    if (!Boolean.TRUE.equals(cs.getSslEnabled())) {
+      return Transport.plaintext(field, field + ".url has no tls=true: no TLS" + fix);
+    }
+    String lower = endpoint.url().toLowerCase(java.util.Locale.ROOT);
+    if (Boolean.TRUE.equals(cs.getSslInvalidHostnameAllowed())
+        || lower.contains("tlsallowinvalidcertificates=true")
+        || lower.contains("tlsinsecure=true")) {
+      return Transport.unverified(
+          field,
+          field
+              + ".url turns certificate or host name checks off (tlsInsecure,"
+              + " tlsAllowInvalidCertificates or tlsAllowInvalidHostnames)"
+              + fix);
+    }
+    return Transport.verified(
+        field, field + ".url: TLS, the server's certificate and host name checked");
   }
 
   @Override

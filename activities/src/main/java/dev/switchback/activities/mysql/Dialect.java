@@ -125,10 +125,20 @@ public final class Dialect {
   /**
    * The statement that makes the server a GTID replica of {@code host:port}; values are already
    * quoted literals. MariaDB positions from {@code gtid_slave_pos} (current_pos is discouraged: it
-   * lets the server's own binary log override the position); MySQL from auto-positioning.
+   * lets the server's own binary log override the position); MySQL from auto-positioning. The
+   * link's TLS is written out whenever the plan sets a mode, so the server's version default never
+   * decides (MariaDB 11.x changed it); without one the statement says nothing about TLS, as before.
+   *
+   * @param caLiteral the quoted CA path when {@code tls} verifies, else null
    */
   String changeSource(
-      String channel, String hostLiteral, int port, String userLiteral, String passwordLiteral) {
+      String channel,
+      String hostLiteral,
+      int port,
+      String userLiteral,
+      String passwordLiteral,
+      MySqlOptions.Tls tls,
+      String caLiteral) {
     if (mariadb()) {
       return "CHANGE MASTER "
           + Sql.literal(channel, true)
@@ -140,7 +150,8 @@ public final class Dialect {
           + userLiteral
           + ", MASTER_PASSWORD="
           + passwordLiteral
-          + ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=10";
+          + ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=10"
+          + tls("MASTER_", tls, caLiteral);
     }
     if (sourceWords()) {
       return "CHANGE REPLICATION SOURCE TO SOURCE_HOST="
@@ -151,7 +162,9 @@ public final class Dialect {
           + userLiteral
           + ", SOURCE_PASSWORD="
           + passwordLiteral
-          + ", SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1"
+          + ", SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=10"
+          + tls("SOURCE_", tls, caLiteral)
+          + (tls.getPublicKey() ? ", GET_SOURCE_PUBLIC_KEY=1" : "")
           + channelClause(channel);
     }
     return "CHANGE MASTER TO MASTER_HOST="
@@ -162,8 +175,46 @@ public final class Dialect {
         + userLiteral
         + ", MASTER_PASSWORD="
         + passwordLiteral
-        + ", MASTER_AUTO_POSITION=1, MASTER_CONNECT_RETRY=10, GET_MASTER_PUBLIC_KEY=1"
+        + ", MASTER_AUTO_POSITION=1, MASTER_CONNECT_RETRY=10"
+        + tls("MASTER_", tls, caLiteral)
+        + (tls.getPublicKey() ? ", GET_MASTER_PUBLIC_KEY=1" : "")
         + channelClause(channel);
+  }
+
+  /**
+   * As {@link #changeSource(String, String, int, String, String, MySqlOptions.Tls, String)} for a
+   * link the plan says nothing about: no TLS options, no public key fetched.
+   */
+  String changeSource(
+      String channel, String hostLiteral, int port, String userLiteral, String passwordLiteral) {
+    return changeSource(
+        channel,
+        hostLiteral,
+        port,
+        userLiteral,
+        passwordLiteral,
+        new MySqlOptions.Tls("source", null, null, false),
+        null);
+  }
+
+  /**
+   * The link's TLS options. With a CA the replica checks the server's certificate chain (MariaDB
+   * 10.11 refuses a server signed by another CA even without VERIFY_SERVER_CERT, measured in
+   * deploy/lab/tls.sh's pair); VERIFY_SERVER_CERT adds the host name.
+   */
+  private static String tls(String p, MySqlOptions.Tls tls, String caLiteral) {
+    if (tls.mode() == null) {
+      return "";
+    }
+    return switch (tls.mode()) {
+      case "disabled" -> ", " + p + "SSL=0";
+      case "required" -> ", " + p + "SSL=1, " + p + "SSL_VERIFY_SERVER_CERT=0";
+      case "verify-ca" ->
+          ", " + p + "SSL=1, " + p + "SSL_CA=" + caLiteral + ", " + p + "SSL_VERIFY_SERVER_CERT=0";
+      case "verify-identity" ->
+          ", " + p + "SSL=1, " + p + "SSL_CA=" + caLiteral + ", " + p + "SSL_VERIFY_SERVER_CERT=1";
+      default -> throw new IllegalArgumentException("TLS mode " + tls.mode());
+    };
   }
 
   String startReplica(String channel) {

@@ -2,11 +2,13 @@ package dev.switchback.activities.mysql;
 
 import dev.switchback.activities.spi.DatabaseEngine;
 import dev.switchback.activities.spi.EngineContext;
+import dev.switchback.activities.spi.Transport;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.SessionInfo;
 import dev.switchback.messages.values.Side;
+import dev.switchback.plan.EndpointSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -332,6 +334,11 @@ public class MySqlEngine implements DatabaseEngine {
     } catch (SQLException e) {
       throw Sql.failure("revoke the writes of '" + account + "' on the " + ctx.side().word(), e);
     }
+  }
+
+  @Override
+  public Transport transport(String field, EndpointSpec endpoint) {
+    return MySqlTransport.url(field, endpoint.url());
   }
 
   @Override

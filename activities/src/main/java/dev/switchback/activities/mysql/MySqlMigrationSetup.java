@@ -97,6 +97,7 @@ public final class MySqlMigrationSetup {
       copy = List.of(db);
     }
     MySqlOptions.Address source = MySqlOptions.sourceAddress(plan);
+    MySqlOptions.Tls tls = MySqlOptions.sourceTls(plan);
     String user = MySqlOptions.replicationUser(plan);
     String password = MySqlOptions.replicationPassword(connections.secrets(), plan);
     try (Connection src = connections.connection("source", plan.source());
@@ -134,7 +135,9 @@ public final class MySqlMigrationSetup {
               Sql.literal(dst, source.host()),
               source.port(),
               Sql.literal(dst, user),
-              Sql.literal(dst, password)));
+              Sql.literal(dst, password),
+              tls,
+              tls.ca() == null ? null : Sql.literal(dst, tls.ca())));
       if (!databases.isEmpty()) {
         Sql.exec(dst, dd.filter(forward, databases));
       }

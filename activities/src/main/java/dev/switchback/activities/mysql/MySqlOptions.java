@@ -22,6 +22,17 @@ import java.util.regex.Pattern;
  *       proxies).
  *   <li>{@code databases}: comma-separated databases the instances carry; when set, both instances
  *       replicate only these ({@code replicate_wild_do_table}) and the lab snapshot copies them.
+ *   <li>{@code sourceSslMode} / {@code destinationSslMode}: TLS of the link that reaches that
+ *       server (the forward instance reaches the source, the reverse instance the destination):
+ *       {@code verify-identity} (the server's certificate and host name checked), {@code
+ *       verify-ca}, {@code required} (encrypted, not checked) or {@code disabled}. Absent: the
+ *       replica's default, plaintext on MariaDB 10.x.
+ *   <li>{@code sourceSslCa} / {@code destinationSslCa}: the CA certificate that signed that
+ *       server's certificate, as a path on the other server's host (the replica reads it); required
+ *       by the verify modes.
+ *   <li>{@code getSourcePublicKey}: {@code true} lets a MySQL replica fetch the writer side's RSA
+ *       key to send a caching_sha2_password over a link without TLS. Whoever answers the connection
+ *       can hand it a key of their own, so it is off unless asked for; TLS needs none.
  * </ul>
  */
 public final class MySqlOptions {
@@ -29,6 +40,15 @@ public final class MySqlOptions {
   public static final String SOURCE_ADDRESS = "sourceAddress";
   public static final String DESTINATION_ADDRESS = "destinationAddress";
   public static final String DATABASES = "databases";
+  public static final String SOURCE_SSL_MODE = "sourceSslMode";
+  public static final String SOURCE_SSL_CA = "sourceSslCa";
+  public static final String DESTINATION_SSL_MODE = "destinationSslMode";
+  public static final String DESTINATION_SSL_CA = "destinationSslCa";
+  public static final String GET_SOURCE_PUBLIC_KEY = "getSourcePublicKey";
+
+  /** The link modes, from most to least protected. */
+  static final List<String> SSL_MODES =
+      List.of("verify-identity", "verify-ca", "required", "disabled");
 
   /** MySQL and MariaDB both cap channel (connection) names at 64 characters. */
   private static final int MAX_CHANNEL = 64;
@@ -166,6 +186,113 @@ public final class MySqlOptions {
       return "";
     }
     return secrets.resolve("migration.options." + REPLICATION_PASSWORD, ref);
+  }
+
+  /**
+   * How a replication link to one server is protected.
+   *
+   * @param side {@code source} or {@code destination}: the server the link reaches
+   * @param mode one of {@link #SSL_MODES}, or null when the plan sets none (the replica's default)
+   * @param ca the CA file on the replica's host, set exactly for the verify modes
+   * @param getPublicKey whether a MySQL replica may fetch the server's RSA key
+   */
+  record Tls(String side, String mode, String ca, boolean getPublicKey) {
+    boolean encrypted() {
+      return mode != null && !"disabled".equals(mode);
+    }
+
+    boolean verified() {
+      return ca != null;
+    }
+
+    String modeOption() {
+      return side + "SslMode";
+    }
+
+    String caOption() {
+      return side + "SslCa";
+    }
+  }
+
+  /** The forward link's TLS: it reaches the source. */
+  static Tls sourceTls(CutoverPlan plan) {
+    return tls(plan, "source", SOURCE_SSL_MODE, SOURCE_SSL_CA);
+  }
+
+  /** The reverse link's TLS: it reaches the destination. */
+  static Tls destinationTls(CutoverPlan plan) {
+    return tls(plan, "destination", DESTINATION_SSL_MODE, DESTINATION_SSL_CA);
+  }
+
+  private static Tls tls(CutoverPlan plan, String side, String modeKey, String caKey) {
+    String rawMode = plan.migration().option(modeKey, null);
+    String mode = null;
+    if (rawMode != null) {
+      mode = rawMode.strip().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      if (!SSL_MODES.contains(mode)) {
+        throw invalid(
+            modeKey,
+            "'" + rawMode + "' is not a mode",
+            "use verify-identity (TLS, the "
+                + side
+                + "'s certificate and host name checked), verify-ca, required or disabled");
+      }
+    }
+    String replica = "source".equals(side) ? "destination" : "source";
+    String ca = plan.migration().option(caKey, null);
+    boolean verify = mode != null && mode.startsWith("verify-");
+    if (verify && (ca == null || ca.isBlank())) {
+      throw invalid(
+          caKey,
+          "missing for " + modeKey + " " + mode,
+          "give the path of the CA certificate that signed the "
+              + side
+              + "'s certificate, on the "
+              + replica
+              + "'s host (its replica thread reads it)");
+    }
+    if (!verify && ca != null) {
+      throw invalid(
+          caKey,
+          "is read only when the "
+              + side
+              + " is verified, and "
+              + modeKey
+              + " is "
+              + (mode == null ? "not set" : mode),
+          "set migration.options." + modeKey + ": verify-identity (or verify-ca)");
+    }
+    if (ca != null && (!ca.startsWith("/") || ca.chars().anyMatch(ch -> ch < 0x20))) {
+      throw invalid(
+          caKey,
+          "'" + ca + "' is not an absolute path",
+          "give the CA certificate's path on the "
+              + replica
+              + "'s host, e.g. /etc/mysql/ssl/"
+              + side
+              + "-ca.pem");
+    }
+    return new Tls(side, mode, ca, getPublicKey(plan));
+  }
+
+  private static boolean getPublicKey(CutoverPlan plan) {
+    String v = plan.migration().option(GET_SOURCE_PUBLIC_KEY, null);
+    if (v == null || "false".equalsIgnoreCase(v.strip())) {
+      return false;
+    }
+    if ("true".equalsIgnoreCase(v.strip())) {
+      return true;
+    }
+    throw invalid(
+        GET_SOURCE_PUBLIC_KEY,
+        "'" + v + "' is not true or false",
+        "leave it out (TLS needs no key), or write true to let a MySQL replica fetch the"
+            + " server's RSA key over a link without TLS");
+  }
+
+  private static ApplicationFailure invalid(String key, String problem, String fix) {
+    return ApplicationFailure.newNonRetryableFailure(
+        "migration.options." + key + ": " + problem + "; " + fix, FailureTypes.INVALID_PLAN);
   }
 
   static String forwardInstance(CutoverPlan plan) {

@@ -3,6 +3,7 @@ package dev.switchback.activities.mysql;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.spi.MigrationProvider;
+import dev.switchback.activities.spi.Transport;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.PreflightCheck;
@@ -151,6 +152,7 @@ public class MySqlProvider implements MigrationProvider {
     String user = MySqlOptions.replicationUser(plan);
     String password = MySqlOptions.replicationPassword(ctx.connections().secrets(), plan);
     MySqlOptions.Address destination = MySqlOptions.destinationAddress(plan);
+    MySqlOptions.Tls tls = MySqlOptions.destinationTls(plan);
     List<String> databases = MySqlOptions.databases(plan);
     try (Connection src = open(ctx, Side.SOURCE);
         Connection dst = open(ctx, Side.DESTINATION)) {
@@ -171,7 +173,9 @@ public class MySqlProvider implements MigrationProvider {
               Sql.literal(src, destination.host()),
               destination.port(),
               Sql.literal(src, user),
-              Sql.literal(src, password)));
+              Sql.literal(src, password),
+              tls,
+              tls.ca() == null ? null : Sql.literal(src, tls.ca())));
       if (!databases.isEmpty()) {
         Sql.exec(src, ds.filter(reverse, databases));
       }
@@ -339,6 +343,7 @@ public class MySqlProvider implements MigrationProvider {
       }
       binlogChecks(src, ds, "source", out);
       binlogChecks(dst, dd, "destination", out);
+      out.addAll(MySqlLinks.reverseTls(plan, dst, dd));
       serverIdentity(src, dst, ds, out);
       forwardCheck(plan, dst, dd, out);
       reverseCheck(plan, src, ds, out);
@@ -575,6 +580,11 @@ public class MySqlProvider implements MigrationProvider {
                   + e.getMessage()
                   + "); check migration.options.replicationPassword"));
     }
+  }
+
+  @Override
+  public List<Transport> links(MigrationContext ctx) {
+    return MySqlLinks.links(ctx);
   }
 
   private static void sameFamily(Dialect source, Dialect destination) {

@@ -10,6 +10,10 @@ import java.util.Optional;
 /**
  * One replication channel (MySQL) or named connection (MariaDB) as SHOW REPLICA STATUS / SHOW ALL
  * SLAVES STATUS reports it, with the column names of every dialect read alike.
+ *
+ * @param sslAllowed whether the channel connects with TLS: {@code Yes}, {@code No}, {@code Ignored}
+ * @param sslCaFile the CA file the replica checks the server's certificate against, "" for none
+ * @param sslVerifyServerCert whether it checks the server's host name too ({@code Yes}/{@code No})
  */
 record ReplicaStatus(
     String channel,
@@ -25,7 +29,10 @@ record ReplicaStatus(
     String sourceUser,
     long sourceServerId,
     boolean gtidPositioned,
-    String appliedPosition) {
+    String appliedPosition,
+    String sslAllowed,
+    String sslCaFile,
+    String sslVerifyServerCert) {
 
   static List<ReplicaStatus> all(Connection c, Dialect d) throws SQLException {
     return Sql.showRows(c, d.showAllReplicas()).stream().map(ReplicaStatus::from).toList();
@@ -60,7 +67,10 @@ record ReplicaStatus(
         Sql.text(row, "Source_User", "Master_User"),
         serverId == null ? 0 : serverId,
         gtid,
-        Sql.text(row, "Gtid_Slave_Pos", "Executed_Gtid_Set"));
+        Sql.text(row, "Gtid_Slave_Pos", "Executed_Gtid_Set"),
+        Sql.text(row, "Source_SSL_Allowed", "Master_SSL_Allowed"),
+        Sql.text(row, "Source_SSL_CA_File", "Master_SSL_CA_File"),
+        Sql.text(row, "Source_SSL_Verify_Server_Cert", "Master_SSL_Verify_Server_Cert"));
   }
 
   boolean ioYes() {

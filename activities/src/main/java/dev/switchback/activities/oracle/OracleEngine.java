@@ -8,6 +8,7 @@ import static dev.switchback.activities.support.Jdbc.query;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.DatabaseEngine;
 import dev.switchback.activities.spi.EngineContext;
+import dev.switchback.activities.spi.Transport;
 import dev.switchback.activities.support.SessionAccounts;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
@@ -191,6 +192,28 @@ public final class OracleEngine implements DatabaseEngine {
     } catch (SQLException e) {
       throw failure(ctx, "revoking " + account + "'s writes", e);
     }
+  }
+
+  /**
+   * TLS is the {@code tcps} protocol in the URL; the JDK's trust store (or a wallet) checks the
+   * server's certificate. Oracle's native network encryption, set on the server, is invisible in
+   * the URL and never verifies the server.
+   */
+  @Override
+  public Transport transport(String field, EndpointSpec endpoint) {
+    String url = endpoint.url() == null ? "" : endpoint.url().toLowerCase(Locale.ROOT);
+    if (url.contains("tcps")) {
+      return Transport.verified(
+          field,
+          field
+              + ".url uses tcps: TLS, the server's certificate checked against the worker's trust"
+              + " store or wallet; its name only with oracle.net.ssl_server_dn_match=true");
+    }
+    return Transport.plaintext(
+        field,
+        field
+            + ".url uses tcp: no TLS (native network encryption, if the server requires it,"
+            + " verifies no server); write jdbc:oracle:thin:@tcps://host:2484/service");
   }
 
   @Override

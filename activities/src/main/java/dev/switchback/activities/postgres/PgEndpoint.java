@@ -13,9 +13,14 @@ import org.postgresql.Driver;
  *
  * <p>The host the worker uses is not always the host the other database server can use (for example
  * a container network). Endpoint options {@code replicationHost} and {@code replicationPort}
- * override them for the subscription's connection string.
+ * override them for the subscription's connection string; {@code replicationSslMode} and {@code
+ * replicationSslRootCert} are its libpq {@code sslmode} and {@code sslrootcert} (a path on the
+ * other server's host, which runs the subscription). The JDBC URL's own {@code sslmode} is not
+ * carried over: its certificate paths are the worker's.
  *
  * @param field the plan field of this endpoint ({@code source} or {@code destination})
+ * @param sslMode the subscription's sslmode, null when the plan sets none (libpq's default, prefer)
+ * @param sslRootCert the CA file on the subscribing server's host, null for libpq's default
  */
 record PgEndpoint(
     String field,
@@ -25,7 +30,12 @@ record PgEndpoint(
     String user,
     String passwordRef,
     String replicationHost,
-    int replicationPort) {
+    int replicationPort,
+    String sslMode,
+    String sslRootCert) {
+
+  static final String SSL_MODE = "replicationSslMode";
+  static final String SSL_ROOT_CERT = "replicationSslRootCert";
 
   static PgEndpoint of(String field, EndpointSpec e) {
     if (e == null) {
@@ -64,7 +74,55 @@ record PgEndpoint(
     int port = parsePort(field + ".url", ports);
     String rHost = e.option("replicationHost", hosts);
     int rPort = parsePort(field + ".options.replicationPort", e.option("replicationPort", ports));
-    return new PgEndpoint(field, hosts, port, database, user, e.password(), rHost, rPort);
+    String sslMode = sslMode(field, e.option(SSL_MODE, null));
+    String rootCert = rootCert(field, e.option(SSL_ROOT_CERT, null), sslMode);
+    return new PgEndpoint(
+        field, hosts, port, database, user, e.password(), rHost, rPort, sslMode, rootCert);
+  }
+
+  private static String sslMode(String field, String value) {
+    if (value == null) {
+      return null;
+    }
+    String mode = value.strip().toLowerCase(java.util.Locale.ROOT);
+    if (!PgTransport.SSL_MODES.contains(mode)) {
+      throw invalid(
+          field + ".options." + SSL_MODE,
+          "'" + value + "' is not a libpq sslmode",
+          "use verify-full (TLS, the server's certificate and host name checked), or verify-ca,"
+              + " require, prefer, allow, disable");
+    }
+    return mode;
+  }
+
+  private static String rootCert(String field, String value, String sslMode) {
+    if (value == null) {
+      return null;
+    }
+    String option = field + ".options." + SSL_ROOT_CERT;
+    if (!PgTransport.verifies(sslMode)) {
+      throw invalid(
+          option,
+          "is read only when the server is verified, and "
+              + field
+              + ".options."
+              + SSL_MODE
+              + " is "
+              + (sslMode == null ? "not set" : sslMode),
+          "set " + field + ".options." + SSL_MODE + ": verify-full (or verify-ca)");
+    }
+    if (!(value.startsWith("/") || value.equals("system"))
+        || value.chars().anyMatch(ch -> ch < 0x20)) {
+      throw invalid(
+          option,
+          "'" + value + "' is not an absolute path",
+          "give the CA certificate's path on the host of the server that subscribes to the "
+              + field
+              + " (it reads the file, not the worker), e.g. /etc/postgresql/ssl/"
+              + field
+              + "-ca.pem");
+    }
+    return value;
   }
 
   /**
@@ -81,6 +139,18 @@ record PgEndpoint(
     if (password != null) {
       b.append(" password=").append(value(password));
     }
+    b.append(tlsKeywords());
+    return b.toString();
+  }
+
+  private String tlsKeywords() {
+    StringBuilder b = new StringBuilder();
+    if (sslMode != null) {
+      b.append(" sslmode=").append(value(sslMode));
+    }
+    if (sslRootCert != null) {
+      b.append(" sslrootcert=").append(value(sslRootCert));
+    }
     return b.toString();
   }
 
@@ -93,7 +163,8 @@ record PgEndpoint(
         + " dbname="
         + database
         + " user="
-        + user;
+        + user
+        + tlsKeywords();
   }
 
   // libpq: a value in single quotes, with backslash and single quote escaped by a backslash.

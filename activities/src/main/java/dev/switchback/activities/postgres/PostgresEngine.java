@@ -3,10 +3,12 @@ package dev.switchback.activities.postgres;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.DatabaseEngine;
 import dev.switchback.activities.spi.EngineContext;
+import dev.switchback.activities.spi.Transport;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.SessionInfo;
+import dev.switchback.plan.EndpointSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -489,6 +491,11 @@ public final class PostgresEngine implements DatabaseEngine {
               e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")"));
     }
     return out;
+  }
+
+  @Override
+  public Transport transport(String field, EndpointSpec endpoint) {
+    return PgTransport.url(field, endpoint.url());
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.switchback.activities.postgres;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.spi.MigrationProvider;
+import dev.switchback.activities.spi.Transport;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.PreflightCheck;
@@ -596,6 +597,9 @@ public final class PostgresProvider implements MigrationProvider {
     } catch (SQLException e) {
       out.add(unreachable("source", e));
     }
+    if (PgTransport.encrypts(rev.publisher.sslMode())) {
+      out.addAll(PgLinks.reverseTls(ctx, rev));
+    }
     try (Connection dst = read(ctx, fwd.subscriber, fwd.subscriberSpec)) {
       out.add(walLevel(dst, "destination", "the reverse instance reads it"));
       Subscription sub = Subscription.find(dst, fwd.instance);
@@ -632,6 +636,16 @@ public final class PostgresProvider implements MigrationProvider {
       out.add(unreachable("destination", e));
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // transport
+
+  @Override
+  public List<Transport> links(MigrationContext ctx) {
+    return List.of(
+        PgLinks.link(ctx, route(ctx.plan(), Direction.FORWARD), "forward link"),
+        PgLinks.link(ctx, route(ctx.plan(), Direction.REVERSE), "reverse link"));
   }
 
   private static PreflightCheck walLevel(Connection c, String side, String why)

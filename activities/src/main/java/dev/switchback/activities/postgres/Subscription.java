@@ -42,6 +42,19 @@ record Subscription(
     return out;
   }
 
+  /**
+   * The connection string of the subscription {@code name} of the connection's database, or null
+   * when there is none. It holds the publisher's password: read only the TLS keywords from it
+   * ({@link PgTransport#tlsOf}), never show it. Readable by superusers only.
+   */
+  static String conninfo(Connection c, String name) throws SQLException {
+    return Pg.text(
+        c,
+        "SELECT subconninfo FROM pg_subscription WHERE subname = ?"
+            + " AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        name);
+  }
+
   /** The subscription {@code name} of the connection's database, or null. */
   static Subscription find(Connection c, String name) throws SQLException {
     Subscription s;

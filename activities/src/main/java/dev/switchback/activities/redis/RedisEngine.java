@@ -3,6 +3,7 @@ package dev.switchback.activities.redis;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.DatabaseEngine;
 import dev.switchback.activities.spi.EngineContext;
+import dev.switchback.activities.spi.Transport;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.SessionInfo;
@@ -592,6 +593,25 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   }
 
   // ---------------------------------------------------------------- preflight
+
+  /** rediss:// is TLS with the server's certificate and host name checked (Jedis' default). */
+  @Override
+  public Transport transport(String field, dev.switchback.plan.EndpointSpec endpoint) {
+    String url =
+        endpoint.url() == null ? "" : endpoint.url().strip().toLowerCase(java.util.Locale.ROOT);
+    if (url.startsWith("rediss://")) {
+      return Transport.verified(
+          field,
+          field
+              + ".url is rediss://: TLS, the server's certificate (the worker's trust store) and"
+              + " host name checked");
+    }
+    return Transport.plaintext(
+        field,
+        field
+            + ".url is redis://: no TLS, AUTH and data in clear; write rediss://host:port with"
+            + " the server's CA in the worker's trust store");
+  }
 
   @Override
   public List<PreflightCheck> preflight(EngineContext ctx) {

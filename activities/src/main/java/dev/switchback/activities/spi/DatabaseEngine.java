@@ -34,6 +34,16 @@ public interface DatabaseEngine {
   /** Read-only checks for preflight: reachable, privileges to fence and list sessions. */
   List<PreflightCheck> preflight(EngineContext ctx);
 
+  /**
+   * How the worker's admin connection to {@code endpoint} is protected, read from its URL the way
+   * the engine's driver reads it; no connection is made. {@code field} is {@code source} or {@code
+   * destination}. Engines that do not say are {@link Transport.Protection#UNKNOWN}.
+   */
+  default Transport transport(String field, dev.switchback.plan.EndpointSpec endpoint) {
+    return Transport.unknown(
+        field, "the " + name() + " engine cannot tell whether " + field + ".url uses verified TLS");
+  }
+
   /** The result of {@link #listSessions}. */
   record Sessions(
       List<dev.switchback.messages.values.SessionInfo> writers,

@@ -61,6 +61,22 @@ public interface MigrationProvider {
     return new SequenceSyncResult(0, "nothing to sync for " + name());
   }
 
+  /**
+   * How each replication link between the two servers is protected: the forward instance's as it is
+   * on the server (or as Switchback would create it), the reverse instance's as Switchback will
+   * create it. Read-only. Empty when the provider makes no link of its own between the servers (a
+   * migration service connects them itself); a provider that does not say reports {@link
+   * Transport.Protection#UNKNOWN}.
+   */
+  default List<Transport> links(MigrationContext ctx) {
+    return List.of(
+        Transport.unknown(
+            "replication links",
+            "the "
+                + name()
+                + " provider cannot tell whether its replication links use verified TLS"));
+  }
+
   /** Read-only checks for preflight: privileges, configuration, the reverse path possible. */
   default List<dev.switchback.messages.values.PreflightCheck> preflight(MigrationContext ctx) {
     return List.of();

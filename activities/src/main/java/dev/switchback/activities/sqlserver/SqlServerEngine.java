@@ -7,6 +7,7 @@ import static dev.switchback.activities.support.Jdbc.query;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.DatabaseEngine;
 import dev.switchback.activities.spi.EngineContext;
+import dev.switchback.activities.spi.Transport;
 import dev.switchback.activities.sqlserver.SqlServerPrincipals.Principal;
 import dev.switchback.activities.sqlserver.SqlServerPrincipals.Resolution;
 import dev.switchback.activities.support.SessionAccounts;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -306,6 +308,44 @@ public final class SqlServerEngine implements DatabaseEngine {
     } catch (SQLException e) {
       throw failure(ctx, "revoking " + account + "'s writes", e);
     }
+  }
+
+  /**
+   * mssql-jdbc encrypts and checks the server's certificate by default since 10.2 ({@code
+   * encrypt=true}); {@code encrypt=false} or {@code optional} sends everything after the login in
+   * clear, {@code trustServerCertificate=true} accepts any certificate.
+   */
+  @Override
+  public Transport transport(String field, EndpointSpec endpoint) {
+    java.util.Map<String, String> p = SqlServerSql.urlProperties(endpoint.url());
+    String encrypt = p.getOrDefault("encrypt", "true");
+    String fix =
+        "; remove encrypt=false and trustServerCertificate=true from "
+            + field
+            + ".url and put the server's CA in the worker's trust store (or trustStore=...)";
+    if (Set.of("false", "no", "optional").contains(encrypt)) {
+      return Transport.plaintext(
+          field,
+          field
+              + ".url has encrypt="
+              + encrypt
+              + ": only the login is encrypted, not the data"
+              + fix);
+    }
+    if ("true".equals(p.get("trustservercertificate")) && !"strict".equals(encrypt)) {
+      return Transport.unverified(
+          field,
+          field
+              + ".url has trustServerCertificate=true: encrypted, but any certificate is accepted"
+              + fix);
+    }
+    return Transport.verified(
+        field,
+        field
+            + ".url: encrypt="
+            + encrypt
+            + (p.containsKey("encrypt") ? "" : " (mssql-jdbc's default)")
+            + ", the server's certificate and host name checked");
   }
 
   @Override

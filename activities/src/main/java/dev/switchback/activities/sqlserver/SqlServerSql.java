@@ -30,6 +30,31 @@ final class SqlServerSql {
     return PERMISSION_ERRORS.contains(errorCode);
   }
 
+  /**
+   * The {@code ;key=value} properties of a {@code jdbc:sqlserver://} URL, keys and values in lower
+   * case, a {@code {...}} value unwrapped.
+   */
+  static java.util.Map<String, String> urlProperties(String url) {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    if (url == null) {
+      return out;
+    }
+    String[] parts = url.split(";");
+    for (int i = 1; i < parts.length; i++) {
+      int eq = parts[i].indexOf('=');
+      if (eq > 0) {
+        String v = parts[i].substring(eq + 1).strip();
+        if (v.startsWith("{") && v.endsWith("}")) {
+          v = v.substring(1, v.length() - 1);
+        }
+        out.put(
+            parts[i].substring(0, eq).strip().toLowerCase(java.util.Locale.ROOT),
+            v.toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    return out;
+  }
+
   /** master, model, msdb and tempdb: never a cutover's database. */
   static boolean isSystemDatabase(String name) {
     return name != null

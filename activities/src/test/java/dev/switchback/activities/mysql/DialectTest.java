@@ -1,6 +1,7 @@
 package dev.switchback.activities.mysql;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,5 +91,61 @@ class DialectTest {
       assertTrue(e.isNonRetryable());
       assertTrue(e.getOriginalMessage().contains(v), e.getOriginalMessage());
     }
+  }
+
+  private static MySqlOptions.Tls tls(String mode, String ca, boolean key) {
+    return new MySqlOptions.Tls("destination", mode, ca, key);
+  }
+
+  @Test
+  void theLinksTlsIsWrittenOutAndThePublicKeyFetchedOnlyWhenAsked() {
+    Dialect maria = Dialect.parse("10.11.19-MariaDB");
+    String verified =
+        maria.changeSource(
+            "rev", "'h'", 3307, "'u'", "'p'", tls("verify-identity", "/ca.pem", true), "'/ca.pem'");
+    assertTrue(
+        verified.endsWith(
+            ", MASTER_SSL=1, MASTER_SSL_CA='/ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=1"),
+        verified + ": MariaDB has no public key option");
+    assertTrue(
+        maria
+            .changeSource(
+                "rev", "'h'", 3307, "'u'", "'p'", tls("verify-ca", "/ca.pem", false), "'/ca.pem'")
+            .endsWith(", MASTER_SSL=1, MASTER_SSL_CA='/ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=0"));
+    assertTrue(
+        maria
+            .changeSource("rev", "'h'", 3307, "'u'", "'p'", tls("required", null, false), null)
+            .endsWith(", MASTER_SSL=1, MASTER_SSL_VERIFY_SERVER_CERT=0"));
+    assertTrue(
+        maria
+            .changeSource("rev", "'h'", 3307, "'u'", "'p'", tls("disabled", null, false), null)
+            .endsWith(", MASTER_SSL=0"));
+    assertFalse(maria.changeSource("rev", "'h'", 3307, "'u'", "'p'").contains("SSL"));
+
+    Dialect mysql = Dialect.parse("8.4.3");
+    assertTrue(
+        mysql
+            .changeSource(
+                "rev",
+                "'h'",
+                3306,
+                "'u'",
+                "'p'",
+                tls("verify-identity", "/ca.pem", false),
+                "'/ca.pem'")
+            .endsWith(
+                ", SOURCE_SSL=1, SOURCE_SSL_CA='/ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1"
+                    + " FOR CHANNEL 'rev'"));
+    assertFalse(
+        mysql.changeSource("rev", "'h'", 3306, "'u'", "'p'").contains("PUBLIC_KEY"),
+        "the server's key is fetched only when the plan asks: whoever answers could hand out theirs");
+    assertTrue(
+        mysql
+            .changeSource("rev", "'h'", 3306, "'u'", "'p'", tls(null, null, true), null)
+            .contains(", GET_SOURCE_PUBLIC_KEY=1 FOR CHANNEL"));
+    assertTrue(
+        Dialect.parse("8.0.21")
+            .changeSource("rev", "'h'", 3306, "'u'", "'p'", tls("required", null, true), null)
+            .contains(", MASTER_SSL=1, MASTER_SSL_VERIFY_SERVER_CERT=0, GET_MASTER_PUBLIC_KEY=1"));
   }
 }

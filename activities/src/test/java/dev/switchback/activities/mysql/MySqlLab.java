@@ -7,6 +7,7 @@ import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.support.Await;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
+import dev.switchback.activities.support.TlsLab;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
@@ -65,6 +66,23 @@ final class MySqlLab implements AutoCloseable {
     String dst = env("SWITCHBACK_MARIADB_DESTINATION_URL", "jdbc:mariadb://127.0.0.1:3308/");
     MySqlLab lab = new MySqlLab("mariadb", src, dst, "root", null);
     lab.reachable("start the lab: deploy/lab/lab.sh start mariadb");
+    return lab;
+  }
+
+  /**
+   * The TLS lab's MariaDB pair (deploy/lab/tls.sh: 3320 source, 3321 destination), started when
+   * absent; the admin URLs verify the servers.
+   */
+  static MySqlLab mariadbTls() {
+    TlsLab.ensure();
+    MySqlLab lab =
+        new MySqlLab(
+            "mariadb",
+            TlsLab.mariadbUrl(TlsLab.MARIADB_SOURCE),
+            TlsLab.mariadbUrl(TlsLab.MARIADB_DESTINATION),
+            "root",
+            null);
+    lab.reachable("the TLS lab does not answer: deploy/lab/tls.sh start");
     return lab;
   }
 
@@ -154,18 +172,19 @@ final class MySqlLab implements AutoCloseable {
 
   /** A plan for one test: its own channels and database. */
   CutoverPlan plan(String name, String database, List<String> applicationAccounts) {
+    return plan(name, database, applicationAccounts, Map.of());
+  }
+
+  /** A plan for one test with more {@code migration.options}. */
+  CutoverPlan plan(
+      String name, String database, List<String> applicationAccounts, Map<String, String> more) {
     String admin = password == null ? null : "env:SBT_ADMIN_PASSWORD";
+    Map<String, String> options = new TreeMap<>(more);
+    options.put(MySqlOptions.REPLICATION_PASSWORD, "env:SBT_REPLICATION_PASSWORD");
+    options.put(MySqlOptions.DATABASES, database);
     return new CutoverPlan(
             name,
-            new MigrationSpec(
-                engine,
-                "sbt_fwd_" + name,
-                "sbt_rev_" + name,
-                Map.of(
-                    MySqlOptions.REPLICATION_PASSWORD,
-                    "env:SBT_REPLICATION_PASSWORD",
-                    MySqlOptions.DATABASES,
-                    database)),
+            new MigrationSpec(engine, "sbt_fwd_" + name, "sbt_rev_" + name, options),
             new EndpointSpec(engine, sourceUrl, user, admin, applicationAccounts, null),
             new EndpointSpec(engine, destinationUrl, user, admin, applicationAccounts, null),
             new MigrationAccountSpec(MIGRATOR, null, true),

@@ -102,4 +102,51 @@ class MySqlOptionsTest {
         "jdbc:mariadb:replication://h1:1,h2:2/?x=y",
         MySqlOptions.serverUrl("jdbc:mariadb:replication://h1:1,h2:2/db?x=y"));
   }
+
+  @Test
+  void linkTlsComesFromTheOptionsAndIsCheckedNamingTheOption() {
+    MySqlOptions.Tls t =
+        MySqlOptions.destinationTls(
+            plan(
+                Map.of(
+                    MySqlOptions.DESTINATION_SSL_MODE, "VERIFY_IDENTITY",
+                    MySqlOptions.DESTINATION_SSL_CA, "/etc/mysql/ca.pem"),
+                null));
+    assertEquals(
+        new MySqlOptions.Tls("destination", "verify-identity", "/etc/mysql/ca.pem", false), t);
+    assertEquals(
+        new MySqlOptions.Tls("source", null, null, false),
+        MySqlOptions.sourceTls(plan(Map.of(), null)));
+    assertTrue(
+        MySqlOptions.sourceTls(plan(Map.of(MySqlOptions.GET_SOURCE_PUBLIC_KEY, "true"), null))
+            .getPublicKey());
+
+    Map<Map<String, String>, String> bad =
+        Map.of(
+            Map.of(MySqlOptions.SOURCE_SSL_MODE, "preferred"),
+            "migration.options.sourceSslMode: 'preferred' is not a mode; use verify-identity",
+            Map.of(MySqlOptions.SOURCE_SSL_MODE, "verify-ca"),
+            "migration.options.sourceSslCa: missing for sourceSslMode verify-ca; give the path of"
+                + " the CA certificate that signed the source's certificate, on the destination's"
+                + " host",
+            Map.of(MySqlOptions.SOURCE_SSL_MODE, "required", MySqlOptions.SOURCE_SSL_CA, "/ca.pem"),
+            "migration.options.sourceSslCa: is read only when the source is verified, and"
+                + " sourceSslMode is required; set migration.options.sourceSslMode: verify-identity",
+            Map.of(
+                MySqlOptions.SOURCE_SSL_MODE,
+                "verify-identity",
+                MySqlOptions.SOURCE_SSL_CA,
+                "ca.pem"),
+            "migration.options.sourceSslCa: 'ca.pem' is not an absolute path",
+            Map.of(MySqlOptions.GET_SOURCE_PUBLIC_KEY, "yes"),
+            "migration.options.getSourcePublicKey: 'yes' is not true or false");
+    bad.forEach(
+        (options, message) -> {
+          ApplicationFailure e =
+              assertThrows(
+                  ApplicationFailure.class, () -> MySqlOptions.sourceTls(plan(options, null)));
+          assertEquals(FailureTypes.INVALID_PLAN, e.getType());
+          assertTrue(e.getOriginalMessage().startsWith(message), e.getOriginalMessage());
+        });
+  }
 }

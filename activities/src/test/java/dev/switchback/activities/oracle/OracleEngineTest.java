@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchback.activities.FailureTypes;
+import dev.switchback.activities.spi.Transport.Protection;
 import dev.switchback.plan.EndpointSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
@@ -76,5 +77,25 @@ class OracleEngineTest {
     assertTrue(OracleSql.isPermissionError(1031));
     assertTrue(OracleSql.isPermissionError(942));
     assertEquals(false, OracleSql.isPermissionError(54), "ORA-00054 resource busy is retried");
+  }
+
+  @Test
+  void onlyTcpsIsTls() {
+    assertEquals(
+        Protection.PLAINTEXT,
+        new OracleEngine()
+            .transport(
+                "source",
+                new EndpointSpec(
+                    "oracle", "jdbc:oracle:thin:@//db:1521/ORCL", "sb", null, null, null))
+            .protection());
+    assertEquals(
+        Protection.VERIFIED,
+        new OracleEngine()
+            .transport(
+                "source",
+                new EndpointSpec(
+                    "oracle", "jdbc:oracle:thin:@tcps://db:2484/ORCL", "sb", null, null, null))
+            .protection());
   }
 }

@@ -7,6 +7,7 @@ import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.support.Await;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
+import dev.switchback.activities.support.TlsLab;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.Side;
@@ -37,13 +38,20 @@ import java.util.function.Predicate;
  */
 final class PgLab {
   static final String HOST = "127.0.0.1";
-  static final int SOURCE_PORT = 5433;
-  static final int DESTINATION_PORT = 5434;
+  // SWITCHBACK_PG_SOURCE_PORT / _DESTINATION_PORT point the tests at another pair of the same
+  // kind (e.g. the TLS lab's 5440/5441), as SWITCHBACK_MARIADB_*_URL do for MariaDB.
+  static final int SOURCE_PORT = port("SWITCHBACK_PG_SOURCE_PORT", 5433);
+  static final int DESTINATION_PORT = port("SWITCHBACK_PG_DESTINATION_PORT", 5434);
   static final String START = "start the lab: deploy/lab/lab.sh start postgres";
   static final PostgresProvider PROVIDER = new PostgresProvider();
   static final PostgresEngine ENGINE = new PostgresEngine();
 
   private PgLab() {}
+
+  private static int port(String variable, int fallback) {
+    String v = System.getenv(variable);
+    return v == null || v.isBlank() ? fallback : Integer.parseInt(v.strip());
+  }
 
   /** Fails (never skips) when the lab is not running. */
   static void requireLab() {
@@ -89,20 +97,47 @@ final class PgLab {
     final String reverse = "sbr_" + id;
     final Connections connections = new Connections(new Secrets(Map.of()));
     private final List<String> roles = new ArrayList<>();
+    final int sourcePort;
+    final int destinationPort;
+    private final boolean tls;
 
     Pair() {
-      requireLab();
+      this(SOURCE_PORT, DESTINATION_PORT, false);
+    }
+
+    private Pair(int sourcePort, int destinationPort, boolean tls) {
+      this.sourcePort = sourcePort;
+      this.destinationPort = destinationPort;
+      this.tls = tls;
+      if (tls) {
+        TlsLab.ensure();
+      } else {
+        requireLab();
+      }
       both("CREATE DATABASE " + db);
+    }
+
+    /**
+     * A pair on the TLS lab (deploy/lab/tls.sh, started when absent); the plan's URLs verify the
+     * servers.
+     */
+    static Pair tls() {
+      return new Pair(TlsLab.PG_SOURCE, TlsLab.PG_DESTINATION, true);
+    }
+
+    /** The plan's URL of the test database on {@code port}. */
+    String endpointUrl(int port) {
+      return tls ? TlsLab.pgUrl(port, db) : url(port, db);
     }
 
     /** Runs {@code sql} as postgres in the test database on the source. */
     Pair src(String sql) {
-      run(SOURCE_PORT, db, sql);
+      run(sourcePort, db, sql);
       return this;
     }
 
     Pair dst(String sql) {
-      run(DESTINATION_PORT, db, sql);
+      run(destinationPort, db, sql);
       return this;
     }
 
@@ -120,43 +155,57 @@ final class PgLab {
     }
 
     Connection srcAs(String user) throws SQLException {
-      return connect(SOURCE_PORT, db, user);
+      return connect(sourcePort, db, user);
     }
 
     Connection dstAs(String user) throws SQLException {
-      return connect(DESTINATION_PORT, db, user);
+      return connect(destinationPort, db, user);
     }
 
     long srcLong(String sql) {
-      return queryLong(SOURCE_PORT, db, sql);
+      return queryLong(sourcePort, db, sql);
     }
 
     long dstLong(String sql) {
-      return queryLong(DESTINATION_PORT, db, sql);
+      return queryLong(destinationPort, db, sql);
     }
 
     Set<Long> srcIds(String sql) {
-      return ids(SOURCE_PORT, db, sql);
+      return ids(sourcePort, db, sql);
     }
 
     Set<Long> dstIds(String sql) {
-      return ids(DESTINATION_PORT, db, sql);
+      return ids(destinationPort, db, sql);
     }
 
     /** A plan over this pair. */
     CutoverPlan plan(List<String> applicationAccounts, String migrationAccount) {
+      return plan(applicationAccounts, migrationAccount, null, null);
+    }
+
+    /** A plan over this pair with endpoint options. */
+    CutoverPlan plan(
+        List<String> applicationAccounts,
+        String migrationAccount,
+        Map<String, String> sourceOptions,
+        Map<String, String> destinationOptions) {
       return new CutoverPlan(
               "t-" + id,
               new MigrationSpec("postgres", forward, reverse, null),
               new EndpointSpec(
-                  "postgres", url(SOURCE_PORT, db), "postgres", null, applicationAccounts, null),
-              new EndpointSpec(
                   "postgres",
-                  url(DESTINATION_PORT, db),
+                  endpointUrl(sourcePort),
                   "postgres",
                   null,
                   applicationAccounts,
-                  null),
+                  sourceOptions),
+              new EndpointSpec(
+                  "postgres",
+                  endpointUrl(destinationPort),
+                  "postgres",
+                  null,
+                  applicationAccounts,
+                  destinationOptions),
               new MigrationAccountSpec(migrationAccount, null, true),
               null,
               null,
@@ -220,7 +269,7 @@ final class PgLab {
     @Override
     public void close() throws SQLException {
       connections.close();
-      for (int port : new int[] {SOURCE_PORT, DESTINATION_PORT}) {
+      for (int port : new int[] {sourcePort, destinationPort}) {
         try (Connection c = connect(port, db, "postgres");
             Statement s = c.createStatement()) {
           s.execute("SET default_transaction_read_only = off");
@@ -242,7 +291,7 @@ final class PgLab {
           // the database may not exist when the constructor failed
         }
       }
-      for (int port : new int[] {SOURCE_PORT, DESTINATION_PORT}) {
+      for (int port : new int[] {sourcePort, destinationPort}) {
         await(
             "slots of " + db + " on " + port + " released",
             Duration.ofSeconds(20),
@@ -274,8 +323,8 @@ final class PgLab {
     }
 
     private void both(String sql) {
-      run(SOURCE_PORT, "postgres", sql);
-      run(DESTINATION_PORT, "postgres", sql);
+      run(sourcePort, "postgres", sql);
+      run(destinationPort, "postgres", sql);
     }
   }
 

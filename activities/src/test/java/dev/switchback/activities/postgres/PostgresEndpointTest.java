@@ -51,6 +51,68 @@ class PostgresEndpointTest {
   }
 
   @Test
+  void conninfoCarriesTheLinksTlsOptionsAndTheJdbcUrlsDoNotLeakIntoIt() {
+    PgEndpoint e =
+        PgEndpoint.of(
+            "source",
+            spec(
+                "jdbc:postgresql://10.0.0.5/app?sslmode=verify-full&sslrootcert=/worker/ca.pem",
+                "sw",
+                null,
+                Map.of(
+                    "replicationSslMode",
+                    "Verify-Full",
+                    "replicationSslRootCert",
+                    "/etc/postgresql/ssl/source's ca.pem")));
+    assertEquals(
+        "host='10.0.0.5' port=5432 dbname='app' user='sw' sslmode='verify-full'"
+            + " sslrootcert='/etc/postgresql/ssl/source\\'s ca.pem'",
+        e.conninfo(new Secrets(Map.of())));
+    assertTrue(
+        e.describe()
+            .endsWith("sslmode='verify-full' sslrootcert='/etc/postgresql/ssl/source\\'s ca.pem'"),
+        e.describe());
+    assertEquals(
+        "host='10.0.0.5' port=5432 dbname='app' user='sw'",
+        PgEndpoint.of(
+                "source",
+                spec("jdbc:postgresql://10.0.0.5/app?sslmode=verify-full", "sw", null, null))
+            .conninfo(new Secrets(Map.of())),
+        "the worker's sslmode and paths are not the subscriber's");
+  }
+
+  @Test
+  void badTlsOptionsAreRefusedNamingTheOptionAndTheFix() {
+    Map<Map<String, String>, String> bad =
+        Map.of(
+            Map.of("replicationSslMode", "verify_full"),
+            "destination.options.replicationSslMode: 'verify_full' is not a libpq sslmode; use"
+                + " verify-full",
+            Map.of("replicationSslMode", "require", "replicationSslRootCert", "/ca.pem"),
+            "destination.options.replicationSslRootCert: is read only when the server is"
+                + " verified, and destination.options.replicationSslMode is require; set"
+                + " destination.options.replicationSslMode: verify-full",
+            Map.of("replicationSslRootCert", "/ca.pem"),
+            "destination.options.replicationSslRootCert: is read only when the server is"
+                + " verified, and destination.options.replicationSslMode is not set",
+            Map.of("replicationSslMode", "verify-ca", "replicationSslRootCert", "certs/ca.pem"),
+            "destination.options.replicationSslRootCert: 'certs/ca.pem' is not an absolute path;"
+                + " give the CA certificate's path on the host of the server that subscribes to"
+                + " the destination");
+    bad.forEach(
+        (options, message) -> {
+          ApplicationFailure e =
+              assertThrows(
+                  ApplicationFailure.class,
+                  () ->
+                      PgEndpoint.of(
+                          "destination", spec("jdbc:postgresql://h/db", "u", null, options)));
+          assertEquals(FailureTypes.INVALID_PLAN, e.getType());
+          assertTrue(e.getOriginalMessage().startsWith(message), e.getOriginalMessage());
+        });
+  }
+
+  @Test
   void badUrlsAreRefusedNamingTheField() {
     for (String url :
         List.of(

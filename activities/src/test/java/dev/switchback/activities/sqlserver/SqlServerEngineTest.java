@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchback.activities.FailureTypes;
+import dev.switchback.activities.spi.Transport.Protection;
 import dev.switchback.plan.EndpointSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
@@ -78,5 +79,37 @@ class SqlServerEngineTest {
     assertFalse(SqlServerSql.isPermissionError(1205), "a deadlock is retried");
     assertTrue(SqlServerSql.isSystemDatabase("MASTER"));
     assertFalse(SqlServerSql.isSystemDatabase("orders"));
+  }
+
+  @Test
+  void urlsWithoutVerifiedTlsAreNamedWithTheFix() {
+    Map<String, Protection> urls =
+        Map.of(
+            "jdbc:sqlserver://db:1433;databaseName=orders",
+            Protection.VERIFIED,
+            "jdbc:sqlserver://db:1433;encrypt=strict",
+            Protection.VERIFIED,
+            "jdbc:sqlserver://db:1433;encrypt=false",
+            Protection.PLAINTEXT,
+            "jdbc:sqlserver://db:1433;Encrypt={optional}",
+            Protection.PLAINTEXT,
+            "jdbc:sqlserver://db:1433;encrypt=true;trustServerCertificate=true",
+            Protection.UNVERIFIED);
+    urls.forEach(
+        (url, expected) ->
+            assertEquals(
+                expected,
+                new SqlServerEngine()
+                    .transport("source", new EndpointSpec("sqlserver", url, "sb", null, null, null))
+                    .protection(),
+                url));
+    assertTrue(
+        new SqlServerEngine()
+            .transport(
+                "source",
+                new EndpointSpec(
+                    "sqlserver", "jdbc:sqlserver://db;encrypt=false", "sb", null, null, null))
+            .detail()
+            .contains("remove encrypt=false"));
   }
 }
