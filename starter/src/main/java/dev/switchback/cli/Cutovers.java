@@ -9,6 +9,7 @@ import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowTargetOptions;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
@@ -30,6 +31,21 @@ final class Cutovers {
 
   static CutoverWorkflow stub(Temporal t, String id) {
     return t.client().newWorkflowStub(CutoverWorkflow.class, id);
+  }
+
+  /**
+   * A stub for one run (when {@code runId} is given): a request signed for it goes nowhere else.
+   */
+  static CutoverWorkflow stub(Temporal t, String id, String runId) {
+    return t.client()
+        .newWorkflowStub(
+            CutoverWorkflow.class,
+            WorkflowTargetOptions.newBuilder().setWorkflowId(id).setRunId(runId).build());
+  }
+
+  /** The run id of the cutover's latest run, which a signed request is signed for. */
+  static String runId(Temporal t, String id) {
+    return describe(t, id).getExecution().getRunId();
   }
 
   static WorkflowExecutionDescription describe(Temporal t, String id) {

@@ -139,7 +139,9 @@ final class PlanCommand implements Runnable {
               + g.switchGate().mode()
               + ", finalize "
               + g.finalizeGate().mode()
-              + (p.approvers().isEmpty() ? "" : "; approvers " + String.join(", ", p.approvers())),
+              + (p.approvers().isEmpty()
+                  ? ""
+                  : "; approvers " + String.join(", ", p.approverNames())),
           "  tests         "
               + p.tests().size()
               + (p.validation() == null ? "" : ", data validation " + p.validation().mode()),

@@ -195,7 +195,7 @@ public final class Demo {
                 + " (workflow id "
                 + plan.workflowId()
                 + ", approvers "
-                + plan.approvers()
+                + plan.approverNames()
                 + "); the application keeps writing until stopped (Ctrl-C)");
         stop.await();
         app.close();

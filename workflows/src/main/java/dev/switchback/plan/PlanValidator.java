@@ -312,7 +312,7 @@ public final class PlanValidator {
               "list the people allowed to approve, e.g. approvers: [alice, bob], or set the gates to auto"));
     }
     Set<String> seen = new HashSet<>();
-    for (String a : plan.approvers()) {
+    for (String a : plan.approverNames()) {
       if (blank(a) || !seen.add(a)) {
         out.add(
             new PlanProblem(

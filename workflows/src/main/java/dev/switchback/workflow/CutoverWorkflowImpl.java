@@ -488,7 +488,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     enter(waiting);
     pendingGate = name;
-    int index = begin("gate:" + name, "waiting for approval by one of " + plan.approvers());
+    int index = begin("gate:" + name, "waiting for approval by one of " + plan.approverNames());
     boolean decided;
     if (gate.timeout() == null) {
       Workflow.await(() -> approvedGates.contains(name) || stopWanted());
@@ -567,8 +567,11 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     if (plan.gates().gate(request.gate()) == null) {
       return "unknown gate '" + request.gate() + "': use quiesce, switch or finalize";
     }
-    if (request.by() == null || !plan.approvers().contains(request.by())) {
-      return "'" + request.by() + "' may not approve: the plan's approvers are " + plan.approvers();
+    if (plan.approver(request.by()) == null) {
+      return "'"
+          + request.by()
+          + "' may not approve: the plan's approvers are "
+          + plan.approverNames();
     }
     if (!request.gate().equals(pendingGate)) {
       return "gate '"

@@ -22,7 +22,8 @@ class PlanUrlsTest {
             router,
             null,
             null,
-            List.of("alice"),
+            ApproverSpec.names("alice"),
+            null,
             tests,
             null,
             null)

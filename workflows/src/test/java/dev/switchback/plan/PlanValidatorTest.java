@@ -22,7 +22,8 @@ class PlanValidatorTest {
         null,
         null,
         null,
-        List.of("alice"),
+        ApproverSpec.names("alice"),
+        null,
         null,
         null,
         null);
@@ -75,6 +76,7 @@ class PlanValidatorTest {
             List.of(),
             null,
             null,
+            null,
             "1 week");
     List<String> fields =
         PlanValidator.problems(bad.withDefaults()).stream().map(PlanProblem::field).toList();
@@ -109,6 +111,7 @@ class PlanValidatorTest {
             null,
             null,
             p.approvers(),
+            p.approvals(),
             null,
             null,
             null);
@@ -246,6 +249,7 @@ class PlanValidatorTest {
         null,
         null,
         p.approvers(),
+        p.approvals(),
         null,
         null,
         null);
@@ -262,6 +266,7 @@ class PlanValidatorTest {
         t,
         p.gates(),
         p.approvers(),
+        p.approvals(),
         p.tests(),
         p.validation(),
         p.soak());
@@ -280,6 +285,7 @@ class PlanValidatorTest {
         null,
         null,
         p.approvers(),
+        p.approvals(),
         tests,
         null,
         null);

@@ -136,6 +136,7 @@ class CutoverWorkflowTest {
             p.thresholds(),
             p.gates(),
             p.approvers(),
+            p.approvals(),
             p.tests(),
             null,
             p.soak());
@@ -463,6 +464,7 @@ class CutoverWorkflowTest {
             plan.thresholds(),
             plan.gates(),
             plan.approvers(),
+            plan.approvals(),
             plan.tests(),
             plan.validation(),
             plan.soak());

@@ -175,6 +175,7 @@ final class MySqlLab implements AutoCloseable {
             null,
             null,
             null,
+            null,
             null)
         .withDefaults();
   }

@@ -164,6 +164,7 @@ final class PgLab {
               null,
               null,
               null,
+              null,
               null)
           .withDefaults();
     }
