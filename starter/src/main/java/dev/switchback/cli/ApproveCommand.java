@@ -55,20 +55,20 @@ final class ApproveCommand implements Callable<Integer> {
     String id = target.workflowId(null);
     PrivateKey key = signer.privateKey();
     try (Temporal t = connection.connect()) {
-      String runId = key == null ? null : Cutovers.runId(t, id);
+      Cutovers.Run run = key == null ? null : Cutovers.run(t, id);
       GateDecision decision =
           Cutovers.update(
               t,
               id,
               "approval of gate '" + gate + "'",
               () ->
-                  Cutovers.stub(t, id, runId)
+                  Cutovers.stub(t, id, run)
                       .approveGate(
                           new ApproveRequest(
                               gate,
                               by,
                               comment,
-                              Signer.sign(key, SignedText.APPROVE, id, runId, gate, by, comment))));
+                              Signer.sign(key, SignedText.APPROVE, id, run, gate, by, comment))));
       output.object(decision);
       output.line(
           "gate '"

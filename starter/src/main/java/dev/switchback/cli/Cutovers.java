@@ -6,6 +6,7 @@ import dev.switchback.workflow.CutoverWorkflow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowNotFoundException;
@@ -22,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /** What the commands do with a running cutover, with Temporal's errors turned into answers. */
 final class Cutovers {
@@ -34,18 +36,35 @@ final class Cutovers {
   }
 
   /**
-   * A stub for one run (when {@code runId} is given): a request signed for it goes nowhere else.
+   * The cutover's current run, and the run id a signed request for it is signed for: the one it
+   * started with (its original run id, unchanged by a reset), from its first history event.
    */
-  static CutoverWorkflow stub(Temporal t, String id, String runId) {
+  record Run(String runId, String signedRunId) {}
+
+  static Run run(Temporal t, String id) {
+    String current = describe(t, id).getExecution().getRunId();
+    try (Stream<HistoryEvent> events = t.client().streamHistory(id, current)) {
+      String original =
+          events
+              .findFirst()
+              .map(e -> e.getWorkflowExecutionStartedEventAttributes().getOriginalExecutionRunId())
+              .filter(r -> !r.isEmpty())
+              .orElse(current);
+      return new Run(current, original);
+    } catch (RuntimeException e) {
+      throw translate(t, id, e);
+    }
+  }
+
+  /** A stub for {@code run} (any run when null): a request signed for it goes nowhere else. */
+  static CutoverWorkflow stub(Temporal t, String id, Run run) {
     return t.client()
         .newWorkflowStub(
             CutoverWorkflow.class,
-            WorkflowTargetOptions.newBuilder().setWorkflowId(id).setRunId(runId).build());
-  }
-
-  /** The run id of the cutover's latest run, which a signed request is signed for. */
-  static String runId(Temporal t, String id) {
-    return describe(t, id).getExecution().getRunId();
+            WorkflowTargetOptions.newBuilder()
+                .setWorkflowId(id)
+                .setRunId(run == null ? null : run.runId())
+                .build());
   }
 
   static WorkflowExecutionDescription describe(Temporal t, String id) {

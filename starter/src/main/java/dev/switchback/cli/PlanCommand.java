@@ -141,7 +141,11 @@ final class PlanCommand implements Runnable {
               + g.finalizeGate().mode()
               + (p.approvers().isEmpty()
                   ? ""
-                  : "; approvers " + String.join(", ", p.approverNames())),
+                  : "; approvers "
+                      + String.join(", ", p.approverNames())
+                      + " (approvals "
+                      + p.approvals()
+                      + ")"),
           "  tests         "
               + p.tests().size()
               + (p.validation() == null ? "" : ", data validation " + p.validation().mode()),

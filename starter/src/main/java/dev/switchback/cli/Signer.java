@@ -33,7 +33,7 @@ public final class Signer {
       PrivateKey key,
       String action,
       String workflowId,
-      String runId,
+      Cutovers.Run run,
       String gate,
       String by,
       String text) {
@@ -41,7 +41,7 @@ public final class Signer {
       return null;
     }
     long now = System.currentTimeMillis();
-    String signed = SignedText.of(action, workflowId, runId, gate, by, now, text);
-    return new RequestSignature(runId, now, Ed25519.sign(key, signed));
+    String signed = SignedText.of(action, workflowId, run.signedRunId(), gate, by, now, text);
+    return new RequestSignature(run.signedRunId(), now, Ed25519.sign(key, signed));
   }
 }

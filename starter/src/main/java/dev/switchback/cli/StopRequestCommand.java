@@ -51,7 +51,7 @@ abstract class StopRequestCommand implements Callable<Integer> {
     String id = target.workflowId(null);
     PrivateKey key = signer.privateKey();
     try (Temporal t = connection.connect()) {
-      String runId = key == null ? null : Cutovers.runId(t, id);
+      Cutovers.Run run = key == null ? null : Cutovers.run(t, id);
       String answer =
           Cutovers.update(
               t,
@@ -59,8 +59,8 @@ abstract class StopRequestCommand implements Callable<Integer> {
               update(),
               () ->
                   send(
-                      Cutovers.stub(t, id, runId),
-                      Signer.sign(key, update(), id, runId, null, by, reason)));
+                      Cutovers.stub(t, id, run),
+                      Signer.sign(key, update(), id, run, null, by, reason)));
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("workflowId", id);
       json.put("accepted", true);

@@ -158,7 +158,7 @@ class DemoAppSignatureTest {
                 null,
                 null,
                 ApproverSpec.names("alice"),
-                null,
+                CutoverPlan.UNSIGNED,
                 null,
                 null,
                 null));

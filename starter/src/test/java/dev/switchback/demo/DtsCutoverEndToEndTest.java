@@ -503,7 +503,7 @@ class DtsCutoverEndToEndTest {
             new Thresholds("5s", "30s", "30s", WINDOW, "2s", "10s", "30s"),
             new GatesSpec(auto, auto, auto),
             ApproverSpec.names("alice"),
-            null,
+            CutoverPlan.UNSIGNED,
             tests,
             new ValidationSpec(List.of("orders"), "full", true),
             "0s")

@@ -196,7 +196,7 @@ class FaultSuiteTest {
             new Thresholds("2s", "2m", "1m", "2m", "2s", "30s", "1m"),
             gates,
             ApproverSpec.names(APPROVER),
-            null,
+            CutoverPlan.UNSIGNED,
             List.of(
                 new TestSpec("smoke", "sql", testSql, null, expect, null, "destination", "30s")),
             null,

@@ -155,7 +155,7 @@ class SlowSmokeTestTest {
             null,
             null,
             ApproverSpec.names("alice"),
-            null,
+            CutoverPlan.UNSIGNED,
             tests,
             null,
             null)

@@ -26,6 +26,17 @@ public final class Ed25519 {
 
   private Ed25519() {}
 
+  /**
+   * Loads and initialises the JDK's Ed25519 classes. The first use costs far more than the rest; a
+   * worker calls this when it starts, so that cost never falls inside a workflow task (whose
+   * deadlock detector allows a second).
+   */
+  public static void warmUp() {
+    KeyPair pair = generate();
+    String text = SignedText.of(SignedText.APPROVE, "warm-up", "warm-up", null, "warm-up", 0, null);
+    verifies(publicKey(encode(pair.getPublic())), text, sign(pair.getPrivate(), text));
+  }
+
   public static KeyPair generate() {
     try {
       return KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();

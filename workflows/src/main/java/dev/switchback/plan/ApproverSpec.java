@@ -3,6 +3,11 @@ package dev.switchback.plan;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -15,6 +20,7 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonSerialize(using = ApproverSpec.Writer.class)
 public record ApproverSpec(String name, String publicKey) {
 
   @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
@@ -33,5 +39,28 @@ public record ApproverSpec(String name, String publicKey) {
 
   public boolean signs() {
     return publicKey != null;
+  }
+
+  /**
+   * Writes an approver without a key as its name, as plans wrote approvers before keys: the plan's
+   * JSON stays what the YAML says (clients such as interop/cutover.mjs read it).
+   */
+  static final class Writer extends StdSerializer<ApproverSpec> {
+    Writer() {
+      super(ApproverSpec.class);
+    }
+
+    @Override
+    public void serialize(ApproverSpec a, JsonGenerator out, SerializerProvider provider)
+        throws IOException {
+      if (a.publicKey() == null) {
+        out.writeString(a.name());
+        return;
+      }
+      out.writeStartObject();
+      out.writeStringField("name", a.name());
+      out.writeStringField("publicKey", a.publicKey());
+      out.writeEndObject();
+    }
   }
 }

@@ -30,7 +30,7 @@ class PlanCredentialsTest {
             null,
             null,
             ApproverSpec.names("alice"),
-            null,
+            CutoverPlan.UNSIGNED,
             tests,
             null,
             null)

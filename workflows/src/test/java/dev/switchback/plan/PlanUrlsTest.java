@@ -23,7 +23,7 @@ class PlanUrlsTest {
             null,
             null,
             ApproverSpec.names("alice"),
-            null,
+            CutoverPlan.UNSIGNED,
             tests,
             null,
             null)

@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.switchback.approval.Ed25519;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PlanValidatorTest {
+  private static final String ALICE_KEY = Ed25519.encode(Ed25519.generate().getPublic());
 
-  private static CutoverPlan minimal() {
+  /** A valid plan with the fewest fields: alice approves every gate, signing with her key. */
+  static CutoverPlan minimal() {
     return new CutoverPlan(
         "orders",
         new MigrationSpec("postgres", "sb_fwd", null, null),
@@ -22,7 +25,7 @@ class PlanValidatorTest {
         null,
         null,
         null,
-        ApproverSpec.names("alice"),
+        List.of(new ApproverSpec("alice", ALICE_KEY)),
         null,
         null,
         null,

@@ -116,7 +116,7 @@ class DtsDrainDefaultsTest {
         thresholds,
         null,
         ApproverSpec.names("alice"),
-        null,
+        CutoverPlan.UNSIGNED,
         null,
         null,
         null);

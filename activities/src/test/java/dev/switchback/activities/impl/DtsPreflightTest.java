@@ -146,7 +146,7 @@ class DtsPreflightTest {
         null,
         null,
         ApproverSpec.names("alice"),
-        null,
+        CutoverPlan.UNSIGNED,
         null,
         null,
         null);

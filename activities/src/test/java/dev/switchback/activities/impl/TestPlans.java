@@ -45,7 +45,7 @@ final class TestPlans {
             thresholds,
             null,
             ApproverSpec.names("alice"),
-            null,
+            CutoverPlan.UNSIGNED,
             null,
             null,
             null)
@@ -74,7 +74,7 @@ final class TestPlans {
             null,
             null,
             ApproverSpec.names("alice"),
-            null,
+            CutoverPlan.UNSIGNED,
             tests,
             tables == null ? null : new ValidationSpec(tables, null, null),
             null)

@@ -108,7 +108,7 @@ final class RedisLab {
             null,
             null,
             ApproverSpec.names("tester"),
-            null,
+            CutoverPlan.UNSIGNED,
             null,
             null,
             null);

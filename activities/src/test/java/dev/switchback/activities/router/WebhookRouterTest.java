@@ -204,7 +204,7 @@ class WebhookRouterTest {
             null,
             null,
             ApproverSpec.names("alice"),
-            null,
+            CutoverPlan.UNSIGNED,
             null,
             null,
             null)
