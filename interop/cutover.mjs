@@ -124,7 +124,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function main() {
   const opts = options();
   const plan = readPlan(opts.plan);
-  const approvers = Array.isArray(plan.approvers) ? plan.approvers : [];
+  // An approver is a name, or {name, publicKey} when approvals are signed. This client sends
+  // unsigned approvals, which only a plan with `approvals: unsigned` accepts (docs/security.md).
+  const approvers = (Array.isArray(plan.approvers) ? plan.approvers : [])
+    .map((a) => (typeof a === 'string' ? a : a && a.name));
   const gates = approvalGates(plan);
   const approver = opts.approver || approvers[0];
   if (gates.length > 0 && !approver) {

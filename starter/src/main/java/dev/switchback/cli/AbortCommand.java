@@ -1,6 +1,7 @@
 package dev.switchback.cli;
 
 import dev.switchback.messages.commands.AbortRequest;
+import dev.switchback.messages.values.RequestSignature;
 import dev.switchback.workflow.CutoverWorkflow;
 import picocli.CommandLine.Command;
 
@@ -22,7 +23,7 @@ final class AbortCommand extends StopRequestCommand {
   }
 
   @Override
-  String send(CutoverWorkflow cutover) {
-    return cutover.requestAbort(new AbortRequest(by, reason));
+  String send(CutoverWorkflow cutover, RequestSignature signature) {
+    return cutover.requestAbort(new AbortRequest(by, reason, signature));
   }
 }

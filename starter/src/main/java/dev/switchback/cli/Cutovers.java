@@ -6,9 +6,11 @@ import dev.switchback.workflow.CutoverWorkflow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowTargetOptions;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /** What the commands do with a running cutover, with Temporal's errors turned into answers. */
 final class Cutovers {
@@ -30,6 +33,38 @@ final class Cutovers {
 
   static CutoverWorkflow stub(Temporal t, String id) {
     return t.client().newWorkflowStub(CutoverWorkflow.class, id);
+  }
+
+  /**
+   * The cutover's current run, and the run id a signed request for it is signed for: the one it
+   * started with (its original run id, unchanged by a reset), from its first history event.
+   */
+  record Run(String runId, String signedRunId) {}
+
+  static Run run(Temporal t, String id) {
+    String current = describe(t, id).getExecution().getRunId();
+    try (Stream<HistoryEvent> events = t.client().streamHistory(id, current)) {
+      String original =
+          events
+              .findFirst()
+              .map(e -> e.getWorkflowExecutionStartedEventAttributes().getOriginalExecutionRunId())
+              .filter(r -> !r.isEmpty())
+              .orElse(current);
+      return new Run(current, original);
+    } catch (RuntimeException e) {
+      throw translate(t, id, e);
+    }
+  }
+
+  /** A stub for {@code run} (any run when null): a request signed for it goes nowhere else. */
+  static CutoverWorkflow stub(Temporal t, String id, Run run) {
+    return t.client()
+        .newWorkflowStub(
+            CutoverWorkflow.class,
+            WorkflowTargetOptions.newBuilder()
+                .setWorkflowId(id)
+                .setRunId(run == null ? null : run.runId())
+                .build());
   }
 
   static WorkflowExecutionDescription describe(Temporal t, String id) {

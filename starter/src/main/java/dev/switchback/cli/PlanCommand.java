@@ -146,7 +146,13 @@ final class PlanCommand implements Runnable {
               + g.switchGate().mode()
               + ", finalize "
               + g.finalizeGate().mode()
-              + (p.approvers().isEmpty() ? "" : "; approvers " + String.join(", ", p.approvers())),
+              + (p.approvers().isEmpty()
+                  ? ""
+                  : "; approvers "
+                      + String.join(", ", p.approverNames())
+                      + " (approvals "
+                      + p.approvals()
+                      + ")"),
           "  tests         "
               + p.tests().size()
               + (p.validation() == null ? "" : ", data validation " + p.validation().mode()),

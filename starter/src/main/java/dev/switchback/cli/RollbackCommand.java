@@ -1,6 +1,7 @@
 package dev.switchback.cli;
 
 import dev.switchback.messages.commands.RollbackRequest;
+import dev.switchback.messages.values.RequestSignature;
 import dev.switchback.workflow.CutoverWorkflow;
 import picocli.CommandLine.Command;
 
@@ -23,8 +24,8 @@ final class RollbackCommand extends StopRequestCommand {
   }
 
   @Override
-  String send(CutoverWorkflow cutover) {
-    return cutover.requestRollback(new RollbackRequest(by, reason));
+  String send(CutoverWorkflow cutover, RequestSignature signature) {
+    return cutover.requestRollback(new RollbackRequest(by, reason, signature));
   }
 
   @Override

@@ -1,7 +1,9 @@
 package dev.switchback.cli;
 
 import dev.switchback.cli.ConnectionOptions.Temporal;
+import dev.switchback.messages.values.RequestSignature;
 import dev.switchback.workflow.CutoverWorkflow;
+import java.security.PrivateKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -23,6 +25,7 @@ abstract class StopRequestCommand implements Callable<Integer> {
       description = "Why; kept in the history and the report.")
   String reason;
 
+  @Mixin Signer signer;
   @Mixin CutoverTarget target;
   @Mixin ConnectionOptions connection;
   @Mixin Output output;
@@ -33,8 +36,8 @@ abstract class StopRequestCommand implements Callable<Integer> {
   /** What --reason should say, for the error when it is missing. */
   abstract String reasonHint();
 
-  /** Sends the request; returns the workflow's answer. */
-  abstract String send(CutoverWorkflow cutover);
+  /** Sends the request, signed when --key is given; returns the workflow's answer. */
+  abstract String send(CutoverWorkflow cutover, RequestSignature signature);
 
   /** Printed after the answer. */
   String followUp(String workflowId) {
@@ -46,8 +49,18 @@ abstract class StopRequestCommand implements Callable<Integer> {
     Options.required("--by", by, "your name");
     Options.required("--reason", reason, reasonHint());
     String id = target.workflowId(null);
+    PrivateKey key = signer.privateKey();
     try (Temporal t = connection.connect()) {
-      String answer = Cutovers.update(t, id, update(), () -> send(Cutovers.stub(t, id)));
+      Cutovers.Run run = key == null ? null : Cutovers.run(t, id);
+      String answer =
+          Cutovers.update(
+              t,
+              id,
+              update(),
+              () ->
+                  send(
+                      Cutovers.stub(t, id, run),
+                      Signer.sign(key, update(), id, run, null, by, reason)));
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("workflowId", id);
       json.put("accepted", true);

@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
       ApproveCommand.class,
       RollbackCommand.class,
       AbortCommand.class,
+      KeysCommand.class,
       PlanCommand.class,
       ServerCommand.class,
       CodecServerCommand.class,

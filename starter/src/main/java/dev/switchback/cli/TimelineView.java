@@ -172,10 +172,11 @@ final class TimelineView {
       for (GateDecision d : r.approvals()) {
         lines.add(
             String.format(
-                "  %-9s %-9s by %s at %s%s",
+                "  %-9s %-9s by %s%s at %s%s",
                 d.gate(),
                 d.decision(),
                 d.by(),
+                d.verified() == null ? "" : d.verified() ? " (signature verified)" : " (unsigned)",
                 CLOCK.format(Instant.ofEpochMilli(d.atMillis())),
                 d.comment() == null || d.comment().isBlank() ? "" : ": " + d.comment()));
       }

@@ -164,6 +164,7 @@ public final class ValidateCommand implements Callable<Integer> {
             read.thresholds(),
             read.gates(),
             read.approvers(),
+            read.approvals(),
             read.tests(),
             validation,
             read.soak()));

@@ -195,7 +195,7 @@ public final class Demo {
                 + " (workflow id "
                 + plan.workflowId()
                 + ", approvers "
-                + plan.approvers()
+                + plan.approverNames()
                 + "); the application keeps writing until stopped (Ctrl-C)");
         stop.await();
         app.close();
@@ -290,7 +290,8 @@ public final class Demo {
             + (options.rollback() ? " (a smoke test will fail: expect a rollback)" : ""));
     if (options.interactive()) {
       progress.println(
-          "gates wait for you: ./switchback approve GATE --by "
+          "gates wait for you (a lab: approvals: unsigned, by name; docs/security.md):"
+              + " ./switchback approve GATE --by "
               + options.approver()
               + " --id "
               + plan.workflowId()

@@ -5,6 +5,7 @@ import dev.switchback.activities.postgres.PostgresProvider;
 import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.messages.values.Side;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.GateSpec;
@@ -224,7 +225,9 @@ public final class PostgresDemoLab implements DemoLab {
         new RouterSpec("webhook", routerUrl, null, "30s", routerSigningKey),
         new Thresholds("5s", "2m", "1m", "2m", "2s", "30s", "2m"),
         new GatesSpec(gate, switchGate, finalizeGate),
-        List.of(options.approver()),
+        // A lab: the interactive demo approves by name (docs/security.md, Approvals).
+        ApproverSpec.names(options.approver()),
+        CutoverPlan.UNSIGNED,
         tests,
         new ValidationSpec(List.of("orders", "customers"), "full", true),
         options.soak());

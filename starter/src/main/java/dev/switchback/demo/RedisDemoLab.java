@@ -5,6 +5,7 @@ import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.Side;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.GateSpec;
@@ -191,7 +192,9 @@ public final class RedisDemoLab implements DemoLab {
         // so drain and instance waits are short; the session check watches one sample window.
         new Thresholds("5s", "2m", "30s", "2m", "2s", sessionCheckTimeout, "1m"),
         new GatesSpec(gate, switchGate, finalizeGate),
-        List.of(options.approver()),
+        // A lab: the interactive demo approves by name (docs/security.md, Approvals).
+        ApproverSpec.names(options.approver()),
+        CutoverPlan.UNSIGNED,
         tests,
         // The keys the application writes, compared key by key after the switch (writes in flight
         // through the reverse instance are rechecked); the witness checks every key as well.

@@ -4,16 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchback.activities.support.Await;
+import dev.switchback.messages.commands.ApproveRequest;
 import dev.switchback.worker.SwitchbackWorker;
+import dev.switchback.workflow.CutoverWorkflow;
 import dev.switchback.workflow.CutoverWorkflowImpl;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.common.SearchAttributeKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -179,6 +188,118 @@ class CliAgainstTestServerTest {
             .count();
     assertEquals(1, accepted, "only the valid approval reached the history");
     cli("rollback", "--id", id, "--by", "alice", "--reason", "test over");
+  }
+
+  @Test
+  void signedApprovalEndToEndOnlyTheKeyHoldersSignatureApproves() throws Exception {
+    Path aliceKey = dir.resolve("alice.key");
+    Cli.Result generated =
+        Cli.run("keys", "generate", "--out", aliceKey.toString(), "--name", "alice", "--json");
+    assertEquals(0, generated.exitCode(), generated.toString());
+    String publicKey = generated.json().get("publicKey").asText();
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(aliceKey)),
+        "the private key is its owner's alone");
+    Cli.Result overwrite = Cli.run("keys", "generate", "--out", aliceKey.toString());
+    assertEquals(2, overwrite.exitCode(), overwrite.toString());
+    assertTrue(overwrite.err().contains("already exists"), overwrite.toString());
+    Path malloryKey = dir.resolve("mallory.key");
+    assertEquals(0, Cli.run("keys", "generate", "--out", malloryKey.toString()).exitCode());
+
+    Path plan =
+        Plans.write(
+            dir,
+            "orders-signed.yaml",
+            Plans.yaml("orders-signed", null)
+                .replace("approvals: unsigned\n", "")
+                .replace(
+                    "approvers: [alice, bob]",
+                    "approvers:\n  - name: alice\n    publicKey: " + publicKey));
+    Cli.Result started = cli("start", plan.toString());
+    assertEquals(0, started.exitCode(), started.toString());
+    String id = "cutover-orders-signed";
+    Cli.awaitPhase(this::cli, id, "AWAITING_QUIESCE_APPROVAL");
+
+    Cli.Result unsigned = cli("approve", "quiesce", "--by", "alice", "--id", id);
+    assertEquals(2, unsigned.exitCode(), unsigned.toString());
+    assertTrue(
+        unsigned
+            .err()
+            .contains("approval of gate 'quiesce' refused: approval by 'alice' is not signed"),
+        unsigned.toString());
+    Cli.Result forged =
+        cli("approve", "quiesce", "--by", "alice", "--key", malloryKey.toString(), "--id", id);
+    assertEquals(2, forged.exitCode(), forged.toString());
+    assertTrue(forged.err().contains("does not verify with alice's public key"), forged.toString());
+
+    // The signal cannot be refused: the workflow records the attempt as rejected and ignores it.
+    worker
+        .client()
+        .newWorkflowStub(CutoverWorkflow.class, id)
+        .approve(new ApproveRequest("quiesce", "alice", "typed by anyone"));
+    JsonNode afterSignal =
+        Await.until(
+            "the unsigned approve signal is recorded",
+            Duration.ofSeconds(20),
+            () -> status(id).get("status"),
+            s -> s.get("timeline").findValuesAsText("step").contains("approvalRejected"));
+    assertEquals("quiesce", afterSignal.get("pendingGate").asText(), afterSignal.toString());
+    assertEquals(0, afterSignal.get("approvals").size(), "nothing was approved");
+
+    Files.setPosixFilePermissions(aliceKey, PosixFilePermissions.fromString("rw-r--r--"));
+    Cli.Result exposed =
+        cli("approve", "quiesce", "--by", "alice", "--key", aliceKey.toString(), "--id", id);
+    assertEquals(2, exposed.exitCode(), exposed.toString());
+    assertTrue(exposed.err().contains("is readable by others"), exposed.toString());
+    Files.setPosixFilePermissions(aliceKey, PosixFilePermissions.fromString("rw-------"));
+
+    Cli.Result ok =
+        cli(
+            "approve",
+            "quiesce",
+            "--by",
+            "alice",
+            "--key",
+            aliceKey.toString(),
+            "--comment",
+            "off-peak now",
+            "--id",
+            id,
+            "--json");
+    assertEquals(0, ok.exitCode(), ok.toString());
+    assertEquals("APPROVED", ok.json().get("decision").asText());
+    assertTrue(ok.json().get("verified").asBoolean(), ok.toString());
+    Cli.awaitPhase(this::cli, id, "AWAITING_SWITCH_APPROVAL");
+
+    Cli.Result rollback =
+        cli(
+            "rollback",
+            "--by",
+            "alice",
+            "--key",
+            aliceKey.toString(),
+            "--reason",
+            "test over",
+            "--id",
+            id);
+    assertEquals(0, rollback.exitCode(), rollback.toString());
+    Cli.Result watch = cli("watch", "--id", id, "--interval", "200ms");
+    assertTrue(watch.out().contains("by alice (signature verified): test over"), watch.toString());
+    String history = worker.client().fetchHistory(id).toJson(false);
+    assertTrue(
+        decodedPayloads(history).contains("\"signature\":{\"runId\":\""),
+        "the history holds the signatures");
+  }
+
+  /** Every payload's data in an exported history, decoded (payloads are base64 in the JSON). */
+  private static String decodedPayloads(String historyJson) {
+    StringBuilder out = new StringBuilder();
+    Matcher m = Pattern.compile("\"data\":\\s*\"([A-Za-z0-9+/=]+)\"").matcher(historyJson);
+    while (m.find()) {
+      out.append(new String(Base64.getDecoder().decode(m.group(1)), StandardCharsets.UTF_8));
+    }
+    return out.toString();
   }
 
   @Test

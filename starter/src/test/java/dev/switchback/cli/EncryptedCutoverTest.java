@@ -61,6 +61,7 @@ class EncryptedCutoverTest {
         url: https://router.codec.test/switchback
         signingKey: env:SWITCHBACK_SECRET_LEDGER_ROUTER_KEY
       approvers: [carol, dave]
+      approvals: unsigned
       tests:
         - name: entries readable
           sql: select count(*) from ledger_entries

@@ -37,6 +37,7 @@ class PlanCheckPreflightTest {
       migrationAccount:
         user: migrator
       approvers: [alice]
+      approvals: unsigned
       validation:
         tables: [orders]
       """;

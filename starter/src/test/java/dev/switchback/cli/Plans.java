@@ -31,6 +31,7 @@ final class Plans {
           type: webhook
           url: http://127.0.0.1:8080/switchback
         approvers: [alice, bob]
+        approvals: unsigned
         tests:
           - name: orders readable
             sql: select count(*) from orders

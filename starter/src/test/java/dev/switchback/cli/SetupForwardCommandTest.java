@@ -48,6 +48,7 @@ class SetupForwardCommandTest {
           user: postgres
           revokeAtFinalize: false
         approvers: [alice]
+        approvals: unsigned
         """
         .formatted(provider, DB, DB);
   }

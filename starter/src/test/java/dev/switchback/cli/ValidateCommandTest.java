@@ -24,8 +24,10 @@ import picocli.CommandLine;
 /** {@code switchback validate} against two databases of the PostgreSQL server on :5432. */
 class ValidateCommandTest {
   static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
-  static final String SOURCE = "sbval_cli_src";
-  static final String DESTINATION = "sbval_cli_dst";
+  // A suffix of this run: concurrent runs of this test (two checkouts) never drop each other's.
+  static final String RUN = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+  static final String SOURCE = "sbval_cli_src_" + RUN;
+  static final String DESTINATION = "sbval_cli_dst_" + RUN;
 
   @TempDir static Path dir;
 
@@ -54,6 +56,7 @@ class ValidateCommandTest {
             "destination: {engine: postgres, url: '" + SERVER + DESTINATION + "', user: postgres}",
             "migrationAccount: {user: sb_migration}",
             "approvers: [alice]",
+            "approvals: unsigned",
             "validation: {tables: [public.items]}",
             ""));
   }

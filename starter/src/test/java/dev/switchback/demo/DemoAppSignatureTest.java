@@ -8,6 +8,7 @@ import dev.switchback.activities.router.WebhookRouter;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.RouterState;
 import dev.switchback.messages.values.Side;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
@@ -156,7 +157,8 @@ class DemoAppSignatureTest {
                 new RouterSpec("webhook", app.routerUrl(), null, "10s", app.routerSigningKey()),
                 null,
                 null,
-                List.of("alice"),
+                ApproverSpec.names("alice"),
+                CutoverPlan.UNSIGNED,
                 null,
                 null,
                 null));

@@ -22,6 +22,7 @@ import dev.switchback.messages.values.Outcome;
 import dev.switchback.messages.values.Side;
 import dev.switchback.messages.values.TestResult;
 import dev.switchback.messages.values.TimelineEntry;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.Durations;
 import dev.switchback.plan.EndpointSpec;
@@ -501,7 +502,8 @@ class DtsCutoverEndToEndTest {
             // The seed's stability window, shortened: latency 0, then 3 s within 2 s.
             new Thresholds("5s", "30s", "30s", WINDOW, "2s", "10s", "30s"),
             new GatesSpec(auto, auto, auto),
-            List.of("alice"),
+            ApproverSpec.names("alice"),
+            CutoverPlan.UNSIGNED,
             tests,
             new ValidationSpec(List.of("orders"), "full", true),
             "0s")

@@ -10,6 +10,7 @@ import dev.switchback.messages.queries.CutoverStatus;
 import dev.switchback.messages.values.CutoverReport;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.GateSpec;
 import dev.switchback.plan.GatesSpec;
@@ -194,7 +195,8 @@ class FaultSuiteTest {
             new RouterSpec("webhook", routerUrl, null, "30s", signingKey),
             new Thresholds("2s", "2m", "1m", "2m", "2s", "30s", "1m"),
             gates,
-            List.of(APPROVER),
+            ApproverSpec.names(APPROVER),
+            CutoverPlan.UNSIGNED,
             List.of(
                 new TestSpec("smoke", "sql", testSql, null, expect, null, "destination", "30s")),
             null,

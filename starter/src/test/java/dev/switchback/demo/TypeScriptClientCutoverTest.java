@@ -183,6 +183,7 @@ class TypeScriptClientCutoverTest {
                 + " applicationAccounts: [sb_app]}",
             "migrationAccount: {user: postgres, revokeAtFinalize: false}",
             "approvers: [" + APPROVER + "]",
+            "approvals: unsigned",
             ""));
     Run client = cutoverMjs(planJson(planYaml));
     assertNotEquals(0, client.exitCode(), client.toString());

@@ -4,6 +4,7 @@ import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.SecretScope;
 import dev.switchback.activities.support.Secrets;
+import dev.switchback.approval.Ed25519;
 import dev.switchback.plan.Durations;
 import dev.switchback.worker.codec.PayloadKeys;
 import dev.switchback.workflow.CutoverWorkflow;
@@ -306,6 +307,8 @@ public final class SwitchbackWorker implements AutoCloseable {
       // has a few hundred events, so replaying it on each task costs nothing that matters.
       Worker worker = factory.newWorker(CutoverWorkflow.TASK_QUEUE, workerOptions());
       if (!workflowTypes.isEmpty()) {
+        // Workflows verify approvers' signatures; the JDK's first Ed25519 use is slow.
+        Ed25519.warmUp();
         worker.registerWorkflowImplementationTypes(workflowTypes.toArray(new Class<?>[0]));
       } else {
         log.warn(

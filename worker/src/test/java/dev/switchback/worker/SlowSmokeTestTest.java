@@ -8,6 +8,7 @@ import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.TestReport;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
@@ -153,7 +154,8 @@ class SlowSmokeTestTest {
             RouterSpec.manual(),
             null,
             null,
-            List.of("alice"),
+            ApproverSpec.names("alice"),
+            CutoverPlan.UNSIGNED,
             tests,
             null,
             null)

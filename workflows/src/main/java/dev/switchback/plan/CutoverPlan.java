@@ -23,10 +23,20 @@ public record CutoverPlan(
     RouterSpec router,
     Thresholds thresholds,
     GatesSpec gates,
-    List<String> approvers,
+    List<ApproverSpec> approvers,
+    String approvals,
     List<TestSpec> tests,
     ValidationSpec validation,
     String soak) {
+
+  /** {@code approvals}: an approver must sign (the default); every approver needs a public key. */
+  public static final String SIGNED = "signed";
+
+  /**
+   * {@code approvals}: approvers without a key approve by name alone, which anyone who can signal
+   * the workflow can type. For labs; an approver listed with a key must still sign.
+   */
+  public static final String UNSIGNED = "unsigned";
 
   /** The workflow id of a plan's cutover: one cutover per plan name at a time. */
   public String workflowId() {
@@ -45,9 +55,23 @@ public record CutoverPlan(
         (thresholds == null ? Thresholds.defaults(migration) : thresholds.withDefaults(migration)),
         (gates == null ? GatesSpec.defaults() : gates.withDefaults()),
         approvers == null ? List.of() : List.copyOf(approvers),
+        approvals == null ? SIGNED : approvals,
         tests == null ? List.of() : tests.stream().map(TestSpec::withDefaults).toList(),
         validation == null ? null : validation.withDefaults(),
         soak == null ? "0s" : soak);
+  }
+
+  /** The approvers' names, in the plan's order. */
+  public List<String> approverNames() {
+    return approvers == null ? List.of() : approvers.stream().map(ApproverSpec::name).toList();
+  }
+
+  /** The approver called {@code name}, or null when the plan lists nobody by that name. */
+  public ApproverSpec approver(String name) {
+    if (approvers == null || name == null) {
+      return null;
+    }
+    return approvers.stream().filter(a -> name.equals(a.name())).findFirst().orElse(null);
   }
 
   public EndpointSpec endpoint(dev.switchback.messages.values.Side side) {

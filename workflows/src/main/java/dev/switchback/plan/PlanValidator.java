@@ -25,6 +25,12 @@ public final class PlanValidator {
   /** The workflow version change id of the https and signing key rules, see webUrlRules(). */
   static final String WEB_URL_RULES = "plan-web-url-rules";
 
+  /**
+   * The workflow version change id of signed approvals: the approver key rules here, signature
+   * checks in the workflow. See {@link #versioned}.
+   */
+  public static final String SIGNED_APPROVALS = "signed-approvals";
+
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
   private static final Pattern SECRET_REF = PlanCredentials.REFERENCE;
   private static final Pattern IDENT = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
@@ -219,8 +225,17 @@ public final class PlanValidator {
    * query, where a version marker may not be written.
    */
   private static boolean webUrlRules() {
+    return versioned(WEB_URL_RULES);
+  }
+
+  /**
+   * Whether rules that came with workflow version change {@code changeId} apply: inside a workflow
+   * to executions started with them, everywhere else (the CLI, preflight, tests) always. See {@link
+   * #webUrlRules}.
+   */
+  private static boolean versioned(String changeId) {
     return !WorkflowUnsafe.isWorkflowThread()
-        || Workflow.getVersion(WEB_URL_RULES, Workflow.DEFAULT_VERSION, 1) >= 1;
+        || Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) >= 1;
   }
 
   /**
@@ -304,21 +319,7 @@ public final class PlanValidator {
                 "use rollback (writes are already stopped at the " + name + " gate)"));
       }
     }
-    if (anyApproval && plan.approvers().isEmpty()) {
-      out.add(
-          new PlanProblem(
-              "approvers",
-              "a gate needs approval but nobody may approve",
-              "list the people allowed to approve, e.g. approvers: [alice, bob], or set the gates to auto"));
-    }
-    Set<String> seen = new HashSet<>();
-    for (String a : plan.approvers()) {
-      if (blank(a) || !seen.add(a)) {
-        out.add(
-            new PlanProblem(
-                "approvers", "'" + a + "' is blank or listed twice", "list each approver once"));
-      }
-    }
+    ApproverRules.check(plan, anyApproval, versioned(SIGNED_APPROVALS), out);
   }
 
   private static void tests(List<TestSpec> tests, String provider, List<PlanProblem> out) {

@@ -5,8 +5,10 @@ import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.MigrationActivities;
 import dev.switchback.activities.RouterActivities;
 import dev.switchback.activities.VerificationActivities;
+import dev.switchback.approval.SignedText;
 import dev.switchback.messages.commands.AbortRequest;
 import dev.switchback.messages.commands.ApproveRequest;
+import dev.switchback.messages.commands.RequestLimits;
 import dev.switchback.messages.commands.RollbackRequest;
 import dev.switchback.messages.queries.CutoverStatus;
 import dev.switchback.messages.values.CutoverReport;
@@ -18,6 +20,7 @@ import dev.switchback.messages.values.Outcome;
 import dev.switchback.messages.values.Phase;
 import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.PreflightReport;
+import dev.switchback.messages.values.RequestSignature;
 import dev.switchback.messages.values.SessionReport;
 import dev.switchback.messages.values.Side;
 import dev.switchback.messages.values.TestReport;
@@ -79,6 +82,15 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   static final String LIFT_WORKER_FENCE_ON_ROLLBACK = "lift-worker-fence-on-rollback";
 
   /**
+   * Workflow version change: approvers listed with a public key approve only with a verified
+   * signature; rollback and abort requests record whether their claimed name was verified.
+   */
+  static final String SIGNED_APPROVALS = PlanValidator.SIGNED_APPROVALS;
+
+  /** Workflow version change: request texts are bounded and rejected signals capped. */
+  static final String BOUNDED_SIGNALS = "bounded-signals";
+
+  /**
    * At most this many looks at the reverse instance in a soak, so history does not grow with it.
    */
   private static final int SOAK_LOOKS = 48;
@@ -112,6 +124,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private RollbackRequest rollbackRequest;
   private AbortRequest abortRequest;
+  // Who asked for the rollback or abort, as the timeline says it (with whether it was verified).
+  private String requestedIdentity;
   private CancellationScope interruptibleStep;
   private Outcome outcome;
   private String reason;
@@ -120,9 +134,12 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private ValidationReport validationReport;
   private final List<String> manualActions = new ArrayList<>();
   private final List<String> finalizeProblems = new ArrayList<>();
+  private final RequestRules requests = new RequestRules();
 
   @Override
   public CutoverReport run(CutoverPlan input) {
+    // Before anything else, so the markers sit at the same place in every new history.
+    requests.readVersions();
     try {
       plan = checkedPlan(input);
     } catch (InvalidPlanException e) {
@@ -488,7 +505,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     enter(waiting);
     pendingGate = name;
-    int index = begin("gate:" + name, "waiting for approval by one of " + plan.approvers());
+    int index = begin("gate:" + name, "waiting for approval by one of " + plan.approverNames());
     boolean decided;
     if (gate.timeout() == null) {
       Workflow.await(() -> approvedGates.contains(name) || stopWanted());
@@ -516,20 +533,29 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         "OK",
         "approved by "
             + decision.by()
+            + (decision.verified() == null
+                ? ""
+                : decision.verified() ? " (signature verified)" : " (unsigned)")
             + (decision.comment() == null ? "" : ": " + decision.comment()));
   }
 
   @Override
   public void approve(ApproveRequest request) {
-    String problem = approveProblem(request);
+    String problem = approveProblem(request, false);
     if (problem != null) {
       // A signal cannot be refused, so a bad one is recorded (invariant 5) and ignored.
-      addEntry("approvalRejected", "REJECTED", problem);
+      rejected("approvalRejected", problem);
       return;
     }
     approvedGates.add(request.gate());
     approvals.add(
-        new GateDecision(request.gate(), "APPROVED", request.by(), request.comment(), now()));
+        new GateDecision(
+            request.gate(),
+            "APPROVED",
+            request.by(),
+            request.comment(),
+            now(),
+            requests.signedApprovals(false) ? identities().verified(request.by()) : null));
   }
 
   @Override
@@ -540,7 +566,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   @Override
   public void validateApprove(ApproveRequest request) {
-    refuse(approveProblem(request));
+    refuse(approveProblem(request, true));
   }
 
   /** An update validator's refusal: the caller gets the reason, nothing changes. */
@@ -557,18 +583,41 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
   }
 
-  private String approveProblem(ApproveRequest request) {
+  /**
+   * Why {@code request} cannot approve, or null. {@code validating}: called from the Update's
+   * validator, which must not record version markers (see {@link RequestRules}).
+   */
+  private String approveProblem(ApproveRequest request, boolean validating) {
     if (request == null || request.gate() == null) {
       return "gate is missing: approve one of quiesce, switch, finalize";
     }
     if (plan == null) {
       return "the cutover has not started yet; try again in a moment";
     }
+    // A validator refuses long texts in every run: it is not replayed, and refusing changes
+    // nothing.
+    if (validating || requests.boundedSignals()) {
+      String tooLong =
+          RequestLimits.problem(
+              request.gate(), request.by(), "comment", request.comment(), request.signature());
+      if (tooLong != null) {
+        return tooLong;
+      }
+    }
     if (plan.gates().gate(request.gate()) == null) {
       return "unknown gate '" + request.gate() + "': use quiesce, switch or finalize";
     }
-    if (request.by() == null || !plan.approvers().contains(request.by())) {
-      return "'" + request.by() + "' may not approve: the plan's approvers are " + plan.approvers();
+    if (plan.approver(request.by()) == null) {
+      return "'"
+          + request.by()
+          + "' may not approve: the plan's approvers are "
+          + plan.approverNames();
+    }
+    if (requests.signedApprovals(validating)) {
+      String unproved = identities().approvalProblem(request);
+      if (unproved != null) {
+        return unproved;
+      }
     }
     if (!request.gate().equals(pendingGate)) {
       return "gate '"
@@ -585,24 +634,39 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   @Override
   public void rollback(RollbackRequest request) {
+    if (request == null) {
+      rollback(null, null);
+      return;
+    }
+    String who = claimed(SignedText.ROLLBACK, request.by(), request.reason(), request.signature());
+    rollback(requests.cut(request), who);
+  }
+
+  /** A rollback request whose identity is already judged: {@code who} as the timeline says it. */
+  private void rollback(RollbackRequest request, String who) {
     String problem = rollbackProblem(request);
     if (problem != null) {
-      addEntry("rollbackRejected", "REJECTED", problem);
+      rejected("rollbackRejected", problem);
       return;
     }
     rollbackRequest = request;
-    addEntry("rollbackRequested", "OK", "by " + request.by() + ": " + request.reason());
+    requestedIdentity = who;
+    addEntry("rollbackRequested", "OK", "by " + who + ": " + request.reason());
     interrupt("rollback requested by " + request.by());
   }
 
   @Override
   public String requestRollback(RollbackRequest request) {
     rollback(request);
-    return "rollback requested by " + request.by() + " in phase " + phase;
+    return "rollback requested by " + requestedIdentity + " in phase " + phase;
   }
 
   @Override
   public void validateRollback(RollbackRequest request) {
+    refuse(
+        request == null
+            ? null
+            : RequestRules.tooLong(request.by(), request.reason(), request.signature()));
     refuse(rollbackProblem(request));
   }
 
@@ -624,31 +688,40 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   @Override
   public void abort(AbortRequest request) {
-    boolean named = request != null && request.by() != null && !request.by().isBlank();
+    String who =
+        request == null
+            ? null
+            : claimed(SignedText.ABORT, request.by(), request.reason(), request.signature());
+    AbortRequest kept = request == null ? null : requests.cut(request);
+    boolean named = kept != null && kept.by() != null && !kept.by().isBlank();
     if (named && changed && outcome == null) {
       // Signals cannot be refused: an abort after writes stopped means "get me out", a rollback.
-      rollback(
-          new RollbackRequest(request.by(), "abort after writes stopped: " + request.reason()));
+      rollback(new RollbackRequest(kept.by(), "abort after writes stopped: " + kept.reason()), who);
       return;
     }
-    String problem = abortProblem(request);
+    String problem = abortProblem(kept);
     if (problem != null) {
-      addEntry("abortRejected", "REJECTED", problem);
+      rejected("abortRejected", problem);
       return;
     }
-    abortRequest = request;
-    addEntry("abortRequested", "OK", "by " + request.by() + ": " + request.reason());
-    interrupt("abort requested by " + request.by());
+    abortRequest = kept;
+    requestedIdentity = who;
+    addEntry("abortRequested", "OK", "by " + who + ": " + kept.reason());
+    interrupt("abort requested by " + kept.by());
   }
 
   @Override
   public String requestAbort(AbortRequest request) {
     abort(request);
-    return "abort requested by " + request.by() + " in phase " + phase;
+    return "abort requested by " + requestedIdentity + " in phase " + phase;
   }
 
   @Override
   public void validateAbort(AbortRequest request) {
+    refuse(
+        request == null
+            ? null
+            : RequestRules.tooLong(request.by(), request.reason(), request.signature()));
     refuse(abortProblem(request));
   }
 
@@ -663,6 +736,25 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       return "writes are already stopped: abort is only possible before that; use rollback";
     }
     return null;
+  }
+
+  /**
+   * A request is signed for the run id the cutover started with (its original run id: a reset keeps
+   * it, and a replay sees it in the first event, where the current run id may differ).
+   */
+  private Identities identities() {
+    return new Identities(plan, cutoverId, Workflow.getInfo().getOriginalExecutionRunId(), now());
+  }
+
+  /** {@code by} as the timeline records a rollback or abort: with whether it was verified. */
+  private String claimed(String action, String by, String text, RequestSignature signature) {
+    return requests.signedApprovals(false) && plan != null
+        ? identities().claimed(action, by, text, signature)
+        : by;
+  }
+
+  private void rejected(String step, String problem) {
+    requests.reject(timeline, step, problem, now());
   }
 
   private boolean stopWanted() {

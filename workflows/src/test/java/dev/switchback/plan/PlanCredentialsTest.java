@@ -29,7 +29,8 @@ class PlanCredentialsTest {
             router,
             null,
             null,
-            List.of("alice"),
+            ApproverSpec.names("alice"),
+            CutoverPlan.UNSIGNED,
             tests,
             null,
             null)

@@ -159,7 +159,8 @@ class PlanDurationsTest {
         router,
         thresholds,
         gates,
-        List.of("alice"),
+        ApproverSpec.names("alice"),
+        null,
         null,
         null,
         soak);
@@ -176,6 +177,7 @@ class PlanDurationsTest {
         p.thresholds(),
         p.gates(),
         p.approvers(),
+        p.approvals(),
         tests,
         p.validation(),
         p.soak());

@@ -22,7 +22,8 @@ class PlanUrlsTest {
             router,
             null,
             null,
-            List.of("alice"),
+            ApproverSpec.names("alice"),
+            CutoverPlan.UNSIGNED,
             tests,
             null,
             null)

@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.switchback.approval.Ed25519;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PlanValidatorTest {
+  private static final String ALICE_KEY = Ed25519.encode(Ed25519.generate().getPublic());
 
-  private static CutoverPlan minimal() {
+  /** A valid plan with the fewest fields: alice approves every gate, signing with her key. */
+  static CutoverPlan minimal() {
     return new CutoverPlan(
         "orders",
         new MigrationSpec("postgres", "sb_fwd", null, null),
@@ -22,7 +25,8 @@ class PlanValidatorTest {
         null,
         null,
         null,
-        List.of("alice"),
+        List.of(new ApproverSpec("alice", ALICE_KEY)),
+        null,
         null,
         null,
         null);
@@ -75,6 +79,7 @@ class PlanValidatorTest {
             List.of(),
             null,
             null,
+            null,
             "1 week");
     List<String> fields =
         PlanValidator.problems(bad.withDefaults()).stream().map(PlanProblem::field).toList();
@@ -109,6 +114,7 @@ class PlanValidatorTest {
             null,
             null,
             p.approvers(),
+            p.approvals(),
             null,
             null,
             null);
@@ -246,6 +252,7 @@ class PlanValidatorTest {
         null,
         null,
         p.approvers(),
+        p.approvals(),
         null,
         null,
         null);
@@ -262,6 +269,7 @@ class PlanValidatorTest {
         t,
         p.gates(),
         p.approvers(),
+        p.approvals(),
         p.tests(),
         p.validation(),
         p.soak());
@@ -280,6 +288,7 @@ class PlanValidatorTest {
         null,
         null,
         p.approvers(),
+        p.approvals(),
         tests,
         null,
         null);

@@ -255,6 +255,7 @@ class CutoverFaultToleranceTest {
         p.thresholds(),
         p.gates(),
         p.approvers(),
+        p.approvals(),
         p.tests(),
         null,
         p.soak());

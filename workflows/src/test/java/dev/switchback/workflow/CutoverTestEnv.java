@@ -2,6 +2,7 @@ package dev.switchback.workflow;
 
 import dev.switchback.messages.values.CutoverReport;
 import dev.switchback.messages.values.Phase;
+import dev.switchback.messages.values.TimelineEntry;
 import dev.switchback.plan.CutoverPlan;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
@@ -12,6 +13,7 @@ import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -87,6 +89,14 @@ final class CutoverTestEnv implements AutoCloseable {
             return false; // the first workflow task may not have run yet
           }
         });
+  }
+
+  /** The first timeline entry of {@code step}, or a failure listing the timeline. */
+  static TimelineEntry entry(List<TimelineEntry> timeline, String step) {
+    return timeline.stream()
+        .filter(e -> e.step().equals(step))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + step + " in " + timeline));
   }
 
   static String rootMessage(Throwable t) {

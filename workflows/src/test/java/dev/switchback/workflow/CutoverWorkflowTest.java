@@ -137,6 +137,7 @@ class CutoverWorkflowTest {
             p.thresholds(),
             p.gates(),
             p.approvers(),
+            p.approvals(),
             p.tests(),
             null,
             p.soak());
@@ -480,6 +481,7 @@ class CutoverWorkflowTest {
             plan.thresholds(),
             plan.gates(),
             plan.approvers(),
+            plan.approvals(),
             plan.tests(),
             plan.validation(),
             plan.soak());

@@ -1,5 +1,6 @@
 package dev.switchback.workflow;
 
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.GateSpec;
@@ -15,7 +16,18 @@ import java.util.List;
 final class TestPlans {
   private TestPlans() {}
 
+  /** A plan whose approvers alice and bob approve by name (a lab: approvals: unsigned). */
   static CutoverPlan plan(GatesSpec gates, String soak) {
+    return plan(gates, soak, ApproverSpec.names("alice", "bob"), CutoverPlan.UNSIGNED);
+  }
+
+  /** A plan whose approvers sign with the given keys (approvals: signed, the default). */
+  static CutoverPlan signed(GatesSpec gates, String soak, List<ApproverSpec> approvers) {
+    return plan(gates, soak, approvers, null);
+  }
+
+  static CutoverPlan plan(
+      GatesSpec gates, String soak, List<ApproverSpec> approvers, String approvals) {
     return new CutoverPlan(
         "orders",
         new MigrationSpec("postgres", "sb_fwd", null, null),
@@ -37,7 +49,8 @@ final class TestPlans {
         new RouterSpec("webhook", "http://127.0.0.1:8088/switchback", null, null, null),
         null,
         gates,
-        List.of("alice", "bob"),
+        approvers,
+        approvals,
         List.of(
             new TestSpec(
                 "orders readable",

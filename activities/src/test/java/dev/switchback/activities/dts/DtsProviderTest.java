@@ -517,6 +517,7 @@ class DtsProviderTest {
                 null,
                 null,
                 List.of(),
+                null,
                 tests,
                 null,
                 null)

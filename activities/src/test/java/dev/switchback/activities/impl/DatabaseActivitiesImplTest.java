@@ -213,6 +213,7 @@ class DatabaseActivitiesImplTest {
         p.thresholds(),
         p.gates(),
         p.approvers(),
+        p.approvals(),
         p.tests(),
         p.validation(),
         p.soak());

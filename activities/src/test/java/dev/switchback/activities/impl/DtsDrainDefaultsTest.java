@@ -15,6 +15,7 @@ import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.DrainProof;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
@@ -114,7 +115,8 @@ class DtsDrainDefaultsTest {
         null,
         thresholds,
         null,
-        List.of("alice"),
+        ApproverSpec.names("alice"),
+        CutoverPlan.UNSIGNED,
         null,
         null,
         null);

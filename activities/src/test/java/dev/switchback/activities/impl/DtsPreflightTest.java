@@ -17,6 +17,7 @@ import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.PreflightReport;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
@@ -144,7 +145,8 @@ class DtsPreflightTest {
         null,
         null,
         null,
-        List.of("alice"),
+        ApproverSpec.names("alice"),
+        CutoverPlan.UNSIGNED,
         null,
         null,
         null);

@@ -188,6 +188,7 @@ class PreflightSecretScopeTest {
             List.of(),
             null,
             null,
+            null,
             "1m")
         .withDefaults();
   }

@@ -77,6 +77,7 @@ class PreflightTransportTest {
             List.of(),
             null,
             null,
+            null,
             "0s")
         .withDefaults();
   }

@@ -1,5 +1,6 @@
 package dev.switchback.activities.impl;
 
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
@@ -43,7 +44,8 @@ final class TestPlans {
             router,
             thresholds,
             null,
-            List.of("alice"),
+            ApproverSpec.names("alice"),
+            CutoverPlan.UNSIGNED,
             null,
             null,
             null)
@@ -71,7 +73,8 @@ final class TestPlans {
             RouterSpec.manual(),
             null,
             null,
-            List.of("alice"),
+            ApproverSpec.names("alice"),
+            CutoverPlan.UNSIGNED,
             tests,
             tables == null ? null : new ValidationSpec(tables, null, null),
             null)

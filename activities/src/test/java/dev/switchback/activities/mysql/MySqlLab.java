@@ -194,6 +194,7 @@ final class MySqlLab implements AutoCloseable {
             null,
             null,
             null,
+            null,
             null)
         .withDefaults();
   }

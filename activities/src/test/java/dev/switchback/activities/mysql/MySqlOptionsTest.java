@@ -34,6 +34,7 @@ class MySqlOptionsTest {
             null,
             null,
             null,
+            null,
             null)
         .withDefaults();
   }

@@ -502,6 +502,7 @@ abstract class MySqlProviderContract {
             plan.thresholds(),
             plan.gates(),
             plan.approvers(),
+            plan.approvals(),
             plan.tests(),
             plan.validation(),
             plan.soak());

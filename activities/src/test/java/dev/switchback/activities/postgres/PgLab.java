@@ -213,6 +213,7 @@ final class PgLab {
               null,
               null,
               null,
+              null,
               null)
           .withDefaults();
     }

@@ -281,6 +281,7 @@ class PostgresEngineTest {
               plan.thresholds(),
               plan.gates(),
               plan.approvers(),
+              plan.approvals(),
               plan.tests(),
               plan.validation(),
               plan.soak());

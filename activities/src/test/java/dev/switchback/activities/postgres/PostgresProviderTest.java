@@ -590,6 +590,7 @@ class PostgresProviderTest {
               plan.thresholds(),
               plan.gates(),
               plan.approvers(),
+              plan.approvals(),
               plan.tests(),
               plan.validation(),
               plan.soak());

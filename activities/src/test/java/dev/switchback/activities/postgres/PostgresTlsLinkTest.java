@@ -156,6 +156,7 @@ class PostgresTlsLinkTest {
             plan.thresholds(),
             plan.gates(),
             plan.approvers(),
+            plan.approvals(),
             plan.tests(),
             plan.validation(),
             plan.soak())

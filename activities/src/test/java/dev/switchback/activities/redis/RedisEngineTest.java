@@ -515,6 +515,7 @@ class RedisEngineTest {
         p.thresholds(),
         p.gates(),
         p.approvers(),
+        p.approvals(),
         p.tests(),
         p.validation(),
         p.soak());

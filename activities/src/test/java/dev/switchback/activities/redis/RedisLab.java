@@ -8,6 +8,7 @@ import dev.switchback.activities.support.Await;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.Side;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
@@ -106,7 +107,8 @@ final class RedisLab {
             null,
             null,
             null,
-            List.of("tester"),
+            ApproverSpec.names("tester"),
+            CutoverPlan.UNSIGNED,
             null,
             null,
             null);

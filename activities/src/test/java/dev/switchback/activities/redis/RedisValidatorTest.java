@@ -265,6 +265,7 @@ class RedisValidatorTest {
         null,
         null,
         null,
+        null,
         new ValidationSpec(patterns, "full", true),
         null);
   }

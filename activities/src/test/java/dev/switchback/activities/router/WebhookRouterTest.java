@@ -16,6 +16,7 @@ import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.RouterState;
 import dev.switchback.messages.values.Side;
+import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
@@ -202,7 +203,8 @@ class WebhookRouterTest {
             new RouterSpec("webhook", url, token, timeout, signingKey),
             null,
             null,
-            List.of("alice"),
+            ApproverSpec.names("alice"),
+            CutoverPlan.UNSIGNED,
             null,
             null,
             null)

@@ -179,6 +179,7 @@ public abstract class DatabaseEngineContract {
                 null,
                 null,
                 null,
+                null,
                 null)
             .withDefaults();
     return new EngineContext("cutover-engine-contract", plan, Side.SOURCE, connections);
@@ -201,6 +202,7 @@ public abstract class DatabaseEngineContract {
             p.thresholds(),
             p.gates(),
             p.approvers(),
+            p.approvals(),
             p.tests(),
             p.validation(),
             p.soak());

@@ -165,6 +165,7 @@ class DatabaseEngineContractCanFailTest {
             p.thresholds(),
             p.gates(),
             p.approvers(),
+            p.approvals(),
             p.tests(),
             p.validation(),
             p.soak());

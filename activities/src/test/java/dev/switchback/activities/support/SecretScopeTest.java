@@ -128,6 +128,7 @@ class SecretScopeTest {
                 List.of(),
                 null,
                 null,
+                null,
                 "1m")
             .withDefaults();
 
@@ -211,6 +212,7 @@ class SecretScopeTest {
             null,
             null,
             List.of(),
+            null,
             null,
             null,
             "1m")

@@ -370,6 +370,7 @@ class DataValidatorPostgresTest {
         null,
         null,
         null,
+        null,
         spec,
         null);
   }

@@ -470,6 +470,7 @@ public final class ValidationBenchmark {
         null,
         null,
         null,
+        null,
         new ValidationSpec(List.of("t"), "full", true),
         null);
   }
