@@ -161,9 +161,10 @@ public abstract class DatabaseEngineContract {
 
   /**
    * A context for one endpoint as the source of a cutover, for subclasses to return from {@link
-   * #context()}. The destination is a placeholder the engines never touch.
+   * #context()}, and for other engine tests. The destination is a placeholder the engines never
+   * touch.
    */
-  protected static EngineContext contextFor(
+  public static EngineContext contextFor(
       EndpointSpec endpoint, String migrationAccount, Connections connections) {
     CutoverPlan plan =
         new CutoverPlan(
