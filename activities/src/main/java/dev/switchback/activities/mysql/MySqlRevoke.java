@@ -1,5 +1,6 @@
 package dev.switchback.activities.mysql;
 
+import dev.switchback.activities.support.EndedSessions;
 import dev.switchback.activities.support.RevokeReport;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
@@ -33,9 +34,6 @@ import java.util.Set;
  * step with its fix.
  */
 final class MySqlRevoke {
-  /** How long killed sessions may take to leave the process list. */
-  private static final long SESSIONS_GONE_MS = 5_000;
-
   // An authenticating session shows in the process list only once logged in: a second pass a
   // moment later catches one that logged in with the old privileges while the first ran.
   private static final long LOGIN_GRACE_MS = 150;
@@ -75,7 +73,7 @@ final class MySqlRevoke {
     for (Account account : accounts) {
       revokeFrom(account, report);
     }
-    report.sessionsEnded(endSessions(report));
+    endSessions(report);
     for (Account account : accounts) {
       checkAccount(account.spec(), report);
     }
@@ -190,47 +188,21 @@ final class MySqlRevoke {
     return out;
   }
 
-  /** KILLs every session of the user; returns how many, and reports any that did not go. */
-  private int endSessions(RevokeReport report) throws SQLException {
+  /**
+   * KILLs every session of the user: a connected session keeps its global and database privileges
+   * and the role it set until it reconnects.
+   */
+  private void endSessions(RevokeReport report) throws SQLException {
     Set<Long> killed = new LinkedHashSet<>(kill());
-    try {
-      Thread.sleep(LOGIN_GRACE_MS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SQLException("interrupted while ending sessions", e);
-    }
+    EndedSessions.pause(LOGIN_GRACE_MS);
     killed.addAll(kill());
-    long deadline = System.nanoTime() + SESSIONS_GONE_MS * 1_000_000;
-    List<Long> left = present(killed);
-    while (!left.isEmpty() && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SQLException("interrupted while waiting for sessions to end", e);
-      }
-      left = present(killed);
-    }
-    if (!left.isEmpty()) {
-      report.left(
-          "sessions "
-              + left
-              + " opened before the revoke were still in the process list "
-              + SESSIONS_GONE_MS
-              + " ms after KILL CONNECTION (a connected session keeps its global and database"
-              + " privileges and the role it set): KILL CONNECTION each");
-    }
-    return killed.size() - left.size();
+    EndedSessions.report(
+        report, killed, EndedSessions.stillListed(killed, this::sessions), "KILL CONNECTION each");
   }
 
   private List<Long> kill() throws SQLException {
     List<Long> ids = new ArrayList<>();
-    for (Map<String, Object> r :
-        Sql.rows(
-            c,
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()",
-            user)) {
-      long id = Sql.number(r, "ID");
+    for (long id : sessions()) {
       try {
         Sql.exec(c, "KILL CONNECTION " + id);
         ids.add(id);
@@ -243,13 +215,15 @@ final class MySqlRevoke {
     return ids;
   }
 
-  private List<Long> present(Set<Long> ids) throws SQLException {
+  /** The user's sessions but this one. */
+  private List<Long> sessions() throws SQLException {
     List<Long> out = new ArrayList<>();
     for (Map<String, Object> r :
-        Sql.rows(c, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?", user)) {
-      if (ids.contains(Sql.number(r, "ID"))) {
-        out.add(Sql.number(r, "ID"));
-      }
+        Sql.rows(
+            c,
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()",
+            user)) {
+      out.add(Sql.number(r, "ID"));
     }
     return out;
   }
