@@ -13,7 +13,7 @@ import java.util.List;
  * action ("finalize incomplete"). A revoke that cannot prove its effect must not pass.
  */
 public final class RevokeReport {
-  /** Paths named in a failure; the rest are counted (a message lands in workflow history). */
+  /** Items named in a result or failure; the rest are counted (both land in workflow history). */
   static final int MAX_LISTED = 20;
 
   private final String side;
@@ -68,7 +68,7 @@ public final class RevokeReport {
    */
   public String result() {
     String did =
-        (done.isEmpty() ? "no write privilege to revoke" : "revoked " + String.join("; ", done))
+        (done.isEmpty() ? "no write privilege to revoke" : "revoked " + listed(done))
             + "; ended "
             + sessionsEnded
             + " session(s) of '"
