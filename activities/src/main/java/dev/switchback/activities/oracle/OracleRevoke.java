@@ -48,6 +48,14 @@ final class OracleRevoke {
       "SELECT owner, table_name, privilege FROM dba_tab_privs WHERE grantee = ?";
 
   /**
+   * PUBLIC's object grants outside the schemas Oracle maintains: those carry grants to PUBLIC by
+   * design (SYS.PLAN_TABLE$, a temporary table every session writes its plans into).
+   */
+  static final String PUBLIC_OBJECT_PRIVILEGES_QUERY =
+      "SELECT owner, table_name, privilege FROM dba_tab_privs WHERE grantee = 'PUBLIC'"
+          + " AND owner NOT IN (SELECT username FROM dba_users WHERE oracle_maintained = 'Y')";
+
+  /**
    * The roles granted directly to the user that carry a write privilege, themselves or through the
    * roles granted to them: the walk starts at the user's direct grants, so CONNECT_BY_ROOT names
    * the direct role, and the WHERE (applied after the walk) keeps the roles that carry writes.
@@ -104,7 +112,7 @@ final class OracleRevoke {
             writeRoles(c, user),
             owned,
             systemPrivileges(c, "PUBLIC"),
-            objectPrivileges(c, "PUBLIC"))
+            query(c, PUBLIC_OBJECT_PRIVILEGES_QUERY, List.of(), ObjectPrivilege::of))
         .forEach(report::left);
     report.checked(
         "dba_sys_privs, dba_tab_privs and dba_role_privs of " + user + " and PUBLIC, dba_tables");

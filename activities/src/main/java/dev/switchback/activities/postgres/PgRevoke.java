@@ -149,7 +149,7 @@ final class PgRevoke {
           "ALTER ROLE " + Pg.ident(account) + " NOSUPERUSER (or drop the role), then revoke again");
     }
     RevokeReport report = new RevokeReport(side, account);
-    revokePrivileges(c, account, report);
+    revokePrivileges(c, side, account, report);
     String revokedAt = Pg.text(c, "SELECT clock_timestamp()::text");
     report.sessionsEnded(Pg.terminateSessionsStartedBefore(c, List.of(account), revokedAt));
     for (String path : pathsLeft(c, account, revokedAt)) {
@@ -170,8 +170,8 @@ final class PgRevoke {
    * write. A superuser's REVOKE acts as each object's owner, so grants made by another grantor
    * stay; the check afterwards finds them.
    */
-  private static void revokePrivileges(Connection c, String account, RevokeReport report)
-      throws SQLException {
+  private static void revokePrivileges(
+      Connection c, String side, String account, RevokeReport report) throws SQLException {
     String who = Pg.ident(account);
     c.setAutoCommit(false);
     try {
@@ -243,7 +243,8 @@ final class PgRevoke {
       c.rollback();
       if (Pg.is(e, "2BP01")) {
         throw ApplicationFailure.newNonRetryableFailureWithCause(
-            "'"
+            side
+                + ": the migration account '"
                 + account
                 + "' passed its write privileges on to other roles (WITH GRANT OPTION), so they"
                 + " cannot be revoked without CASCADE, which would take them from those roles"
