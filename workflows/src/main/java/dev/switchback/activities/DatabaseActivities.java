@@ -34,6 +34,11 @@ public interface DatabaseActivities {
    */
   SessionReport checkSessions(String cutoverId, CutoverPlan plan, Side side);
 
-  /** Revokes the migration account's write privileges on both sides (the seed's last step). */
+  /**
+   * Revokes the migration account's write privileges on both sides (the seed's last step), ends its
+   * sessions opened before the revoke and checks that no write path is left. Each side is tried
+   * even when the other fails; fails (non-retryable {@code WritePathsLeft}, or {@code InvalidPlan}
+   * for an account that does not exist) naming what is left on which side.
+   */
   String revokeMigrationAccount(String cutoverId, CutoverPlan plan);
 }

@@ -29,6 +29,13 @@ public final class FailureTypes {
   /** A write fence that must be renewed (Redis CLIENT PAUSE) lapsed while it had to hold. */
   public static final String FENCE_LAPSED = "FenceLapsed";
 
+  /**
+   * Finalize's revoke left the migration account a way to write (a privilege, a role, ownership, a
+   * session opened before the revoke), or the account's writes cannot be revoked at all (a
+   * superuser).
+   */
+  public static final String WRITE_PATHS_LEFT = "WritePathsLeft";
+
   /** The router refused or does not implement the contract. */
   public static final String ROUTER = "RouterError";
 

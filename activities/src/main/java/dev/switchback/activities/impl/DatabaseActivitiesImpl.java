@@ -416,11 +416,39 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
           + account.user()
           + "' keeps its write privileges";
     }
+    // Each side is revoked even when the other fails: a failure there must not leave this one's
+    // migration account writing. The step fails when either side did, naming both outcomes.
     List<String> done = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    RuntimeException retryable = null;
+    String type = null;
     for (Side side : Side.values()) {
-      String r =
-          engine(plan, side).revokeWrite(engineContext(cutoverId, plan, side), account.user());
-      done.add(side.word() + ": " + r);
+      try {
+        String r =
+            engine(plan, side).revokeWrite(engineContext(cutoverId, plan, side), account.user());
+        done.add(side.word() + ": " + r);
+      } catch (ApplicationFailure e) {
+        if (!e.isNonRetryable()) {
+          retryable = retryable == null ? e : retryable;
+        }
+        type =
+            type == null || type.equals(e.getType()) ? e.getType() : FailureTypes.WRITE_PATHS_LEFT;
+        failed.add(e.getOriginalMessage()); // engines name the side in their failures
+      } catch (RuntimeException e) {
+        retryable = retryable == null ? e : retryable;
+        failed.add(e.getMessage());
+      }
+    }
+    if (retryable != null) {
+      // A server that may answer on the next attempt: the whole step is tried again (a revoke
+      // is idempotent).
+      throw retryable;
+    }
+    if (!failed.isEmpty()) {
+      throw nonRetryable(
+          type,
+          String.join("; ", failed)
+              + (done.isEmpty() ? "" : "; the other side held: " + String.join("; ", done)));
     }
     return String.join("; ", done);
   }

@@ -13,6 +13,7 @@ import dev.switchback.activities.spi.DatabaseEngine;
 import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.activities.spi.Transport;
 import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.support.RevokeReport;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
 import io.temporal.failure.ApplicationFailure;
@@ -114,6 +115,14 @@ public final class MongoEngine implements DatabaseEngine {
     }
   }
 
+  /**
+   * Swaps the account's write roles for read roles (see {@link MongoPrivileges#revokePlan}), ends
+   * its sessions ({@code killAllSessionsByPattern} by user: their transactions abort, their
+   * operations stop), then reads the account's {@code inheritedPrivileges} and {@code $currentOp}
+   * again: a privilege that writes, or an operation or transaction of the account, fails the step.
+   * Connections of the account stay open: MongoDB checks the account's roles again at their next
+   * operation.
+   */
   @Override
   public String revokeWrite(EngineContext ctx, String account) {
     String full = MongoAccounts.fullName(account);
@@ -121,47 +130,51 @@ public final class MongoEngine implements DatabaseEngine {
     String db = MongoAccounts.dbPart(full);
     try (MongoClient client = client(ctx)) {
       MongoDatabase userDb = client.getDatabase(db);
-      Document info =
-          userDb.runCommand(new Document("usersInfo", new Document("user", user).append("db", db)));
-      List<Document> users = info.getList("users", Document.class);
-      if (users == null || users.isEmpty()) {
-        return "no user " + full + ": nothing to revoke";
+      Document info = usersInfo(userDb, user, db);
+      if (info == null) {
+        throw RevokeReport.unknownAccount(
+            field(ctx), full, "user " + full + " (write name@db for a user outside admin)");
       }
-      List<Document> roles = users.get(0).getList("roles", Document.class);
-      Set<String> customWriteRoles = new HashSet<>();
-      for (Document r : roles) {
-        if (!MongoPrivileges.BUILT_IN_ROLES.contains(r.getString("role"))) {
-          Document roleInfo =
-              client
-                  .getDatabase(r.getString("db"))
-                  .runCommand(
-                      new Document(
-                              "rolesInfo",
-                              new Document("role", r.getString("role"))
-                                  .append("db", r.getString("db")))
-                          .append("showPrivileges", true));
-          for (Document ri : roleInfo.getList("roles", Document.class)) {
-            List<Document> privs = ri.getList("inheritedPrivileges", Document.class);
-            if (privs != null && MongoPrivileges.writes(privs)) {
-              customWriteRoles.add(r.getString("role") + "@" + r.getString("db"));
-            }
-          }
-        }
-      }
-      MongoPrivileges.RevokePlan plan = MongoPrivileges.revokePlan(roles, customWriteRoles);
+      RevokeReport report = new RevokeReport(field(ctx), full);
+      List<Document> roles = info.getList("roles", Document.class);
+      MongoPrivileges.RevokePlan plan =
+          MongoPrivileges.revokePlan(roles, customWriteRoles(client, roles));
       if (!plan.grant().isEmpty()) {
         userDb.runCommand(new Document("grantRolesToUser", user).append("roles", plan.grant()));
       }
       if (!plan.revoke().isEmpty()) {
         userDb.runCommand(new Document("revokeRolesFromUser", user).append("roles", plan.revoke()));
       }
-      List<String> done = new ArrayList<>();
-      plan.grant()
-          .forEach(r -> done.add("granted " + r.getString("role") + "@" + r.getString("db")));
-      plan.revoke()
-          .forEach(r -> done.add("revoked " + r.getString("role") + "@" + r.getString("db")));
-      done.addAll(plan.notes());
-      return done.isEmpty() ? full + " had no write roles" : full + ": " + String.join("; ", done);
+      plan.revoke().forEach(r -> report.revoked(r.getString("role") + "@" + r.getString("db")));
+      if (!plan.grant().isEmpty()) {
+        report.revoked(
+            "and granted in their place, to keep reading: "
+                + String.join(
+                    ", ",
+                    plan.grant().stream()
+                        .map(r -> r.getString("role") + "@" + r.getString("db"))
+                        .toList()));
+      }
+      MongoDatabase admin = client.getDatabase("admin");
+      report.sessionsEnded(endSessions(admin, full, user, db));
+      for (Document op : MongoSessions.ofUser(currentOp(client), full)) {
+        if (MongoSessions.isWriter(op)) {
+          report.left(
+              "operation or transaction "
+                  + MongoSessions.describe(op)
+                  + " still running after killAllSessionsByPattern: killOp it");
+        }
+      }
+      Document after = usersInfo(userDb, user, db);
+      List<Document> privileges =
+          after == null
+              ? List.of()
+              : after.getList("inheritedPrivileges", Document.class, List.of());
+      for (String path : MongoPrivileges.writePaths(privileges)) {
+        report.left(path + " (from its roles: usersInfo " + full + " with showPrivileges)");
+      }
+      report.checked("usersInfo inheritedPrivileges of " + full + ", $currentOp");
+      return report.result();
     } catch (MongoCommandException | MongoSecurityException e) {
       throw failure(ctx, "revoking " + full + "'s writes", e);
     }
@@ -196,6 +209,68 @@ public final class MongoEngine implements DatabaseEngine {
     }
     return Transport.verified(
         field, field + ".url: TLS, the server's certificate and host name checked");
+  }
+
+  /** The user's document with its roles and inherited privileges, or null when there is none. */
+  private static Document usersInfo(MongoDatabase userDb, String user, String db) {
+    List<Document> users =
+        userDb
+            .runCommand(
+                new Document("usersInfo", new Document("user", user).append("db", db))
+                    .append("showPrivileges", true))
+            .getList("users", Document.class);
+    return users == null || users.isEmpty() ? null : users.get(0);
+  }
+
+  /** {@code role@db} of the custom roles among {@code roles} whose privileges write. */
+  private static Set<String> customWriteRoles(MongoClient client, List<Document> roles) {
+    Set<String> out = new HashSet<>();
+    for (Document r : roles) {
+      if (MongoPrivileges.BUILT_IN_ROLES.contains(r.getString("role"))) {
+        continue;
+      }
+      Document roleInfo =
+          client
+              .getDatabase(r.getString("db"))
+              .runCommand(
+                  new Document(
+                          "rolesInfo",
+                          new Document("role", r.getString("role")).append("db", r.getString("db")))
+                      .append("showPrivileges", true));
+      for (Document ri : roleInfo.getList("roles", Document.class)) {
+        List<Document> privs = ri.getList("inheritedPrivileges", Document.class);
+        if (privs != null && MongoPrivileges.writes(privs)) {
+          out.add(r.getString("role") + "@" + r.getString("db"));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Kills the user's logical sessions (their transactions abort, their operations stop) and the
+   * operations it runs without a session; returns how many of its sessions and running operations
+   * there were.
+   */
+  private static int endSessions(MongoDatabase admin, String full, String user, String db) {
+    List<Document> mine =
+        MongoSessions.ofUser(
+            admin.aggregate(List.of(MongoSessions.stage())).into(new ArrayList<>()), full);
+    admin.runCommand(
+        new Document(
+            "killAllSessionsByPattern",
+            List.of(new Document("users", List.of(new Document("user", user).append("db", db))))));
+    int ended = 0;
+    for (Document op : mine) {
+      boolean active = Boolean.TRUE.equals(op.getBoolean("active"));
+      if (op.get("lsid") == null && active && op.get("opid") != null) {
+        admin.runCommand(new Document("killOp", 1).append("op", op.get("opid")));
+      }
+      if (op.get("lsid") != null || active) {
+        ended++; // an idle connection is not ended: its next operation meets the new roles
+      }
+    }
+    return ended;
   }
 
   @Override

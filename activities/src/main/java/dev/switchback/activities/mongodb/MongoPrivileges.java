@@ -9,11 +9,28 @@ import org.bson.Document;
 /** Reading privilege documents, and planning the migration account's revoke. */
 final class MongoPrivileges {
 
-  /** Actions that write user data, or let a user write through the fence. */
+  /**
+   * Actions that write or drop user data, let a user write through the fence, or let it give itself
+   * writes again (grantRole: any role to any user of the database; changePassword: log in as
+   * another user).
+   */
   static final Set<String> WRITE_ACTIONS =
-      Set.of("insert", "update", "remove", "bypassWriteBlockingMode");
+      Set.of(
+          "insert",
+          "update",
+          "remove",
+          "bypassWriteBlockingMode",
+          "dropCollection",
+          "dropDatabase",
+          "renameCollectionSameDB",
+          "grantRole",
+          "changePassword");
 
-  /** Built-in roles that write, and the read-only role that replaces each (null: none). */
+  /**
+   * Built-in roles that write, and the read-only role that replaces each (empty: none). dbAdmin
+   * drops collections and databases; userAdmin grants any role, so the account could give itself
+   * its writes back.
+   */
   private static final Map<String, String> BUILT_IN_WRITE_ROLES =
       Map.of(
           "readWrite", "read",
@@ -21,7 +38,11 @@ final class MongoPrivileges {
           "readWriteAnyDatabase", "readAnyDatabase",
           "root", "readAnyDatabase",
           "restore", "",
-          "__system", "");
+          "__system", "",
+          "dbAdmin", "",
+          "dbAdminAnyDatabase", "",
+          "userAdmin", "",
+          "userAdminAnyDatabase", "");
 
   static final Set<String> BUILT_IN_ROLES =
       Set.of(
@@ -46,8 +67,8 @@ final class MongoPrivileges {
           "directShardOperations",
           "searchCoordinator");
 
-  /** What the revoke does: roles to grant first (so reads never lapse), roles to revoke, notes. */
-  record RevokePlan(List<Document> grant, List<Document> revoke, List<String> notes) {}
+  /** What the revoke does: roles to grant first (so reads never lapse), roles to revoke. */
+  record RevokePlan(List<Document> grant, List<Document> revoke) {}
 
   private MongoPrivileges() {}
 
@@ -82,6 +103,42 @@ final class MongoPrivileges {
   }
 
   /**
+   * The privileges among {@code privileges} (a user's {@code inheritedPrivileges}) that write, each
+   * as {@code actions on resource}; empty when none does.
+   */
+  static List<String> writePaths(List<Document> privileges) {
+    List<String> out = new ArrayList<>();
+    for (Document p : privileges) {
+      List<String> actions = p.getList("actions", String.class);
+      if (actions == null) {
+        continue;
+      }
+      List<String> writes = actions.stream().filter(WRITE_ACTIONS::contains).sorted().toList();
+      if (!writes.isEmpty()) {
+        out.add(String.join(", ", writes) + " on " + resource(p.get("resource", Document.class)));
+      }
+    }
+    return out;
+  }
+
+  private static String resource(Document r) {
+    if (r == null) {
+      return "an unnamed resource";
+    }
+    if (Boolean.TRUE.equals(r.getBoolean("cluster"))) {
+      return "the cluster";
+    }
+    if (Boolean.TRUE.equals(r.getBoolean("anyResource"))) {
+      return "any resource";
+    }
+    String db = r.getString("db");
+    String coll = r.getString("collection");
+    return (db == null || db.isEmpty() ? "every database" : db)
+        + "."
+        + (coll == null || coll.isEmpty() ? "*" : coll);
+  }
+
+  /**
    * Whether the server enforces authorization, from {@code getCmdLineOpts}. Without it every client
    * may bypass user write blocking (the server source's mayBypassWriteBlockingMode is true when
    * auth is off), so the fence would stop nothing. A keyFile or clusterAuthMode implies it.
@@ -104,7 +161,6 @@ final class MongoPrivileges {
   static RevokePlan revokePlan(List<Document> roles, Set<String> customWriteRoles) {
     List<Document> grant = new ArrayList<>();
     List<Document> revoke = new ArrayList<>();
-    List<String> notes = new ArrayList<>();
     for (Document r : roles) {
       String role = r.getString("role");
       String db = r.getString("db");
@@ -120,15 +176,10 @@ final class MongoPrivileges {
             }
           }
         }
-        if (role.equals("userAdmin") || role.equals("userAdminAnyDatabase")) {
-          notes.add(
-              role + "@" + db + " stays, and with it the account can grant itself writes again");
-        }
       } else if (customWriteRoles.contains(role + "@" + db)) {
-        revoke.add(ref);
-        notes.add("custom role " + role + "@" + db + " carried writes and was revoked whole");
+        revoke.add(ref); // whole: a custom role cannot be revoked in part
       }
     }
-    return new RevokePlan(grant, revoke, notes);
+    return new RevokePlan(grant, revoke);
   }
 }

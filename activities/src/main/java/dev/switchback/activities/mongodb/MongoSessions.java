@@ -1,6 +1,7 @@
 package dev.switchback.activities.mongodb;
 
 import dev.switchback.activities.spi.DatabaseEngine.Sessions;
+import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.SessionAccounts;
 import dev.switchback.messages.values.SessionInfo;
 import java.nio.ByteBuffer;
@@ -74,6 +75,28 @@ final class MongoSessions {
       }
     }
     return out;
+  }
+
+  /**
+   * The entries of {@code fullName} ({@code name@db}): its operations, connections and idle
+   * sessions, Switchback's own excepted.
+   */
+  static List<Document> ofUser(List<Document> ops, String fullName) {
+    Map<String, String> byUid = Map.of(MongoAccounts.uidOf(fullName), fullName);
+    List<Document> out = new ArrayList<>();
+    for (Document op : ops) {
+      if (fullName.equals(user(op, byUid))
+          && !Connections.APPLICATION_NAME.equals(op.getString("appName"))) {
+        out.add(op);
+      }
+    }
+    return out;
+  }
+
+  /** A short description of an entry, for a message: its id and what it does. */
+  static String describe(Document op) {
+    SessionInfo i = info(op, Map.of());
+    return i.id() + " (" + i.state() + ")";
   }
 
   private static boolean isApplication(

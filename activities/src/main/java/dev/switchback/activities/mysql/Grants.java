@@ -2,22 +2,18 @@ package dev.switchback.activities.mysql;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Accounts and their privileges as information_schema lists them (privileges reached only through
- * roles are not listed there).
+ * Accounts' global privileges as information_schema lists them, for preflight (privileges reached
+ * only through roles are not listed there; finalize's revoke reads SHOW GRANTS, see {@link
+ * ShowGrants}).
  */
 final class Grants {
   private Grants() {}
-
-  /** A grant at one level: {@code *.*}, {@code `db`.*} or {@code `db`.`table`}. */
-  record Grant(String grantee, String level, Set<String> privileges) {}
 
   /** Global privileges by grantee ({@code 'user'@'host'}). */
   static Map<String, Set<String>> global(Connection c) throws SQLException {
@@ -40,43 +36,6 @@ final class Grants {
                 out.put(grantee, privs);
               }
             });
-    return out;
-  }
-
-  /** Grants of {@code user} (any host) at every level, global first. */
-  static List<Grant> allOf(Connection c, String user) throws SQLException {
-    List<Grant> out = new ArrayList<>();
-    globalOf(c, user).forEach((g, p) -> out.add(new Grant(g, "*.*", p)));
-    Map<String, Grant> byLevel = new TreeMap<>();
-    for (Map<String, Object> r :
-        Sql.rows(
-            c,
-            "SELECT GRANTEE, TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES")) {
-      String grantee = Sql.text(r, "GRANTEE");
-      if (user.equals(userOf(grantee))) {
-        String level = Sql.ident(Sql.text(r, "TABLE_SCHEMA")) + ".*";
-        byLevel
-            .computeIfAbsent(grantee + " " + level, k -> new Grant(grantee, level, new TreeSet<>()))
-            .privileges()
-            .add(Sql.text(r, "PRIVILEGE_TYPE").toUpperCase());
-      }
-    }
-    for (Map<String, Object> r :
-        Sql.rows(
-            c,
-            "SELECT GRANTEE, TABLE_SCHEMA, TABLE_NAME, PRIVILEGE_TYPE"
-                + " FROM information_schema.TABLE_PRIVILEGES")) {
-      String grantee = Sql.text(r, "GRANTEE");
-      if (user.equals(userOf(grantee))) {
-        String level =
-            Sql.ident(Sql.text(r, "TABLE_SCHEMA")) + "." + Sql.ident(Sql.text(r, "TABLE_NAME"));
-        byLevel
-            .computeIfAbsent(grantee + " " + level, k -> new Grant(grantee, level, new TreeSet<>()))
-            .privileges()
-            .add(Sql.text(r, "PRIVILEGE_TYPE").toUpperCase());
-      }
-    }
-    out.addAll(byLevel.values());
     return out;
   }
 

@@ -34,23 +34,6 @@ import org.slf4j.LoggerFactory;
 public class MySqlEngine implements DatabaseEngine {
   private static final Logger log = LoggerFactory.getLogger(MySqlEngine.class);
 
-  /** Data and schema changes; what "write privileges" means at finalize. */
-  static final List<String> WRITE_PRIVILEGES =
-      List.of(
-          "INSERT",
-          "UPDATE",
-          "DELETE",
-          "DELETE HISTORY",
-          "CREATE",
-          "DROP",
-          "ALTER",
-          "INDEX",
-          "TRIGGER",
-          "CREATE VIEW",
-          "CREATE ROUTINE",
-          "ALTER ROUTINE",
-          "EVENT");
-
   /** Statements that change data or schema, for a session caught mid-statement. */
   private static final Pattern WRITE_STATEMENT =
       Pattern.compile(
@@ -307,6 +290,7 @@ public class MySqlEngine implements DatabaseEngine {
     }
   }
 
+  /** See {@link MySqlRevoke}: revoke, end the account's sessions, then prove nothing is left. */
   @Override
   public String revokeWrite(EngineContext ctx, String account) {
     if (account == null || account.isBlank()) {
@@ -315,22 +299,9 @@ public class MySqlEngine implements DatabaseEngine {
           dev.switchback.activities.FailureTypes.INVALID_PLAN);
     }
     try (Connection c = ctx.connection()) {
-      List<String> done = new ArrayList<>();
-      for (Grants.Grant g : Grants.allOf(c, account)) {
-        List<String> privs = WRITE_PRIVILEGES.stream().filter(g.privileges()::contains).toList();
-        if (privs.isEmpty()) {
-          continue;
-        }
-        Sql.exec(
-            c, "REVOKE " + String.join(", ", privs) + " ON " + g.level() + " FROM " + g.grantee());
-        done.add(String.join(", ", privs) + " ON " + g.level() + " from " + g.grantee());
-        log.info(
-            "revoked {} ON {} from {} on the {}", privs, g.level(), g.grantee(), ctx.side().word());
-      }
-      if (done.isEmpty()) {
-        return "'" + account + "' holds no write privileges on the " + ctx.side().word();
-      }
-      return "revoked " + String.join("; ", done) + " on the " + ctx.side().word();
+      String done = MySqlRevoke.revoke(c, ctx.side().word(), account);
+      log.info("revoked the writes of '{}' on the {}: {}", account, ctx.side().word(), done);
+      return done;
     } catch (SQLException e) {
       throw Sql.failure("revoke the writes of '" + account + "' on the " + ctx.side().word(), e);
     }

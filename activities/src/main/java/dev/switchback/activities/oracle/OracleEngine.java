@@ -9,6 +9,7 @@ import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.spi.DatabaseEngine;
 import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.activities.spi.Transport;
+import dev.switchback.activities.support.RevokeReport;
 import dev.switchback.activities.support.SessionAccounts;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
@@ -17,7 +18,6 @@ import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -95,7 +95,7 @@ public final class OracleEngine implements DatabaseEngine {
                 + quote(u.name())
                 + (mode == FenceMode.ACCOUNT_LOCK ? " ACCOUNT LOCK" : " READ ONLY"));
       }
-      int killed = kill(c, names);
+      int killed = OracleSessions.kill(c, names).size();
       String how = mode == FenceMode.ACCOUNT_LOCK ? "account lock" : "read only";
       return new FenceResult(
           ctx.side(),
@@ -140,6 +140,7 @@ public final class OracleEngine implements DatabaseEngine {
     }
   }
 
+  /** See {@link OracleRevoke}: revoke, end the account's sessions, then prove nothing is left. */
   @Override
   public String revokeWrite(EngineContext ctx, String account) {
     String user = canonical(account);
@@ -150,45 +151,9 @@ public final class OracleEngine implements DatabaseEngine {
               List.of(user),
               col -> col.string("username"))
           .isEmpty()) {
-        return "no user " + user + ": nothing to revoke";
+        throw RevokeReport.unknownAccount(field(ctx), account, "user " + user + " in dba_users");
       }
-      List<String> statements =
-          OracleRevoke.statements(
-              user,
-              query(
-                  c,
-                  OracleRevoke.SYSTEM_PRIVILEGES_QUERY,
-                  List.of(user),
-                  col -> col.string("privilege")),
-              query(
-                  c,
-                  OracleRevoke.OBJECT_PRIVILEGES_QUERY,
-                  List.of(user),
-                  OracleRevoke.ObjectPrivilege::of),
-              query(
-                  c,
-                  OracleRevoke.WRITE_ROLES_QUERY,
-                  List.of(user),
-                  col -> col.string("direct_role")));
-      for (String s : statements) {
-        exec(c, s);
-      }
-      long owned =
-          query(c, OracleRevoke.OWNED_TABLES_QUERY, List.of(user), col -> col.number("n")).get(0);
-      String ownerNote =
-          owned > 0
-              ? "; "
-                  + user
-                  + " owns "
-                  + owned
-                  + " table(s) and an owner always writes its own tables: lock it (ALTER USER "
-                  + quote(user)
-                  + " ACCOUNT LOCK) or move the tables"
-              : "";
-      return (statements.isEmpty()
-              ? user + " had no write privileges"
-              : String.join("; ", statements))
-          + ownerNote;
+      return OracleRevoke.revoke(c, field(ctx), user);
     } catch (SQLException e) {
       throw failure(ctx, "revoking " + account + "'s writes", e);
     }
@@ -380,36 +345,6 @@ public final class OracleEngine implements DatabaseEngine {
       out.add(found.get(0));
     }
     return out;
-  }
-
-  /** Kills every session of {@code users}, on every instance; returns how many were killed. */
-  private static int kill(Connection c, List<String> users) throws SQLException {
-    List<String> ids =
-        query(
-            c,
-            "SELECT sid || ',' || serial# || ',@' || inst_id AS kill_id FROM gv$session"
-                + " WHERE type = 'USER' AND username IN ("
-                + String.join(", ", Collections.nCopies(users.size(), "?"))
-                + ") AND NOT (inst_id = TO_NUMBER(SYS_CONTEXT('USERENV', 'INSTANCE'))"
-                + " AND sid = TO_NUMBER(SYS_CONTEXT('USERENV', 'SID')))",
-            users,
-            col -> col.string("kill_id"));
-    int killed = 0;
-    for (String id : ids) {
-      if (!id.matches("\\d+,\\d+,@\\d+")) {
-        throw new IllegalStateException("unexpected session id from gv$session: " + id);
-      }
-      try {
-        exec(c, "ALTER SYSTEM KILL SESSION '" + id + "' IMMEDIATE");
-        killed++;
-      } catch (SQLException e) {
-        if (e.getErrorCode() != OracleSql.NO_SUCH_SESSION
-            && e.getErrorCode() != OracleSql.MARKED_FOR_KILL) {
-          throw e;
-        }
-      }
-    }
-    return killed;
   }
 
   private static PreflightCheck readable(Connection c, String f, String view, String sql) {

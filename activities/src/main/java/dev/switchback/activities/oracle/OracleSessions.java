@@ -1,10 +1,16 @@
 package dev.switchback.activities.oracle;
 
+import static dev.switchback.activities.support.Jdbc.exec;
+import static dev.switchback.activities.support.Jdbc.query;
+
 import dev.switchback.activities.spi.DatabaseEngine.Sessions;
 import dev.switchback.activities.support.Columns;
 import dev.switchback.activities.support.SessionAccounts;
 import dev.switchback.messages.values.SessionInfo;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /** The session check's query and how its rows become sessions. */
@@ -120,5 +126,45 @@ final class OracleSessions {
       (r.writer() ? writers : others).add(info);
     }
     return new Sessions(writers, others, excluded);
+  }
+
+  /**
+   * Kills every session of {@code users}, on every instance; returns the ids killed ({@code
+   * sid,serial#,@inst_id}).
+   */
+  static List<String> kill(Connection c, List<String> users) throws SQLException {
+    List<String> ids = of(c, users);
+    List<String> killed = new ArrayList<>();
+    for (String id : ids) {
+      if (!id.matches("\\d+,\\d+,@\\d+")) {
+        throw new IllegalStateException("unexpected session id from gv$session: " + id);
+      }
+      try {
+        exec(c, "ALTER SYSTEM KILL SESSION '" + id + "' IMMEDIATE");
+        killed.add(id);
+      } catch (SQLException e) {
+        if (e.getErrorCode() != OracleSql.NO_SUCH_SESSION
+            && e.getErrorCode() != OracleSql.MARKED_FOR_KILL) {
+          throw e;
+        }
+      }
+    }
+    return killed;
+  }
+
+  /**
+   * The live sessions of {@code users} on every instance but this session, as {@code
+   * sid,serial#,@inst_id}; a session marked KILLED runs nothing more and is not counted.
+   */
+  static List<String> of(Connection c, List<String> users) throws SQLException {
+    return query(
+        c,
+        "SELECT sid || ',' || serial# || ',@' || inst_id AS kill_id FROM gv$session"
+            + " WHERE type = 'USER' AND status <> 'KILLED' AND username IN ("
+            + String.join(", ", Collections.nCopies(users.size(), "?"))
+            + ") AND NOT (inst_id = TO_NUMBER(SYS_CONTEXT('USERENV', 'INSTANCE'))"
+            + " AND sid = TO_NUMBER(SYS_CONTEXT('USERENV', 'SID')))",
+        users,
+        col -> col.string("kill_id"));
   }
 }

@@ -9,7 +9,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** SQL plumbing shared by the PostgreSQL provider, setup and engine. */
 final class Pg {
@@ -24,6 +28,14 @@ final class Pg {
   static final String UNDEFINED_OBJECT = "42704";
   static final String OBJECT_IN_USE = "55006";
   static final String READ_ONLY_TRANSACTION = "25006";
+
+  // pg_terminate_backend(pid, timeout) waits up to this long for each session to be gone.
+  static final long TERMINATE_TIMEOUT_MS = 5_000;
+  // Longer than a local backend's startup (fork to visible in pg_stat_activity), short enough
+  // not to lengthen the write outage much.
+  private static final long STARTUP_GRACE_MS = 150;
+
+  private static final Logger log = LoggerFactory.getLogger(Pg.class);
 
   private static final Set<String> PERMANENT = Set.of(INSUFFICIENT_PRIVILEGE, "28000", "28P01");
 
@@ -102,6 +114,70 @@ final class Pg {
           message, FailureTypes.PERMISSION, e);
     }
     return ApplicationFailure.newFailureWithCause(message, "PostgresError", e);
+  }
+
+  /**
+   * Ends the client sessions of {@code users} in this database that started before {@code
+   * startedBefore} (a timestamptz text), Switchback's own excepted; returns how many ended. A
+   * backend reads its stored settings and privileges during startup but appears in pg_stat_activity
+   * only at its end, so one that was starting at {@code startedBefore} may be invisible to the
+   * first pass: a second pass a moment later catches it.
+   */
+  static int terminateSessionsStartedBefore(Connection c, List<String> users, String startedBefore)
+      throws SQLException {
+    int ended = terminate(c, users, startedBefore);
+    try {
+      Thread.sleep(STARTUP_GRACE_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SQLException("interrupted while ending sessions", e);
+    }
+    return ended + terminate(c, users, startedBefore);
+  }
+
+  private static int terminate(Connection c, List<String> users, String startedBefore)
+      throws SQLException {
+    int ended = 0;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT pid, usename::text, pg_terminate_backend(pid, ?)"
+                + " FROM pg_stat_activity"
+                + " WHERE datname = current_database() AND backend_type = 'client backend'"
+                + " AND pid <> pg_backend_pid() AND usename = ANY (?)"
+                + " AND coalesce(application_name, '') <> ? AND backend_start < ?::timestamptz")) {
+      ps.setLong(1, TERMINATE_TIMEOUT_MS);
+      ps.setArray(2, c.createArrayOf("text", users.toArray()));
+      ps.setString(3, Connections.APPLICATION_NAME);
+      ps.setString(4, startedBefore);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (rs.getBoolean(3)) {
+            ended++;
+          } else {
+            log.warn(
+                "session {} of {} did not end within {} ms",
+                rs.getInt(1),
+                rs.getString(2),
+                TERMINATE_TIMEOUT_MS);
+          }
+        }
+      }
+    }
+    return ended;
+  }
+
+  /** The first column of every row, as text. */
+  static List<String> texts(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      bind(ps, args);
+      List<String> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    }
   }
 
   static boolean is(SQLException e, String sqlState) {

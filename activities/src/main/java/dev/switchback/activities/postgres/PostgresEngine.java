@@ -11,7 +11,6 @@ import dev.switchback.messages.values.SessionInfo;
 import dev.switchback.plan.EndpointSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -38,11 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class PostgresEngine implements DatabaseEngine {
   public static final String NAME = "postgres";
   private static final Logger log = LoggerFactory.getLogger(PostgresEngine.class);
-  // pg_terminate_backend(pid, timeout) waits up to this long for each session to be gone.
-  private static final long TERMINATE_TIMEOUT_MS = 5_000;
-  // Longer than a local backend's startup (fork to visible in pg_stat_activity), short enough
-  // not to lengthen the write outage much.
-  private static final long STARTUP_GRACE_MS = 150;
 
   @Override
   public String name() {
@@ -216,54 +210,12 @@ public final class PostgresEngine implements DatabaseEngine {
   }
 
   /**
-   * Ends the application's sessions that started before the setting just changed. A backend reads
-   * its stored settings during startup but appears in pg_stat_activity only at its end, so one that
-   * was starting while the ALTER committed may be invisible to the first pass yet hold the old
-   * default: a second pass a moment later catches it. Sessions started after the change have the
-   * new default and are left alone.
+   * Ends the application's sessions that started before the setting just changed; sessions started
+   * after it have the new default and are left alone.
    */
   private static int terminateOlderSessions(Connection c, Scope scope) throws SQLException {
     String changedAt = Pg.text(c, "SELECT clock_timestamp()::text");
-    int ended = terminate(c, scope, changedAt);
-    try {
-      Thread.sleep(STARTUP_GRACE_MS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SQLException("interrupted while ending sessions", e);
-    }
-    return ended + terminate(c, scope, changedAt);
-  }
-
-  private static int terminate(Connection c, Scope scope, String startedBefore)
-      throws SQLException {
-    int ended = 0;
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT pid, usename::text, coalesce(application_name, ''),"
-                + " pg_terminate_backend(pid, ?)"
-                + " FROM pg_stat_activity"
-                + " WHERE datname = current_database() AND backend_type = 'client backend'"
-                + " AND pid <> pg_backend_pid() AND usename = ANY (?)"
-                + " AND coalesce(application_name, '') <> ? AND backend_start < ?::timestamptz")) {
-      ps.setLong(1, TERMINATE_TIMEOUT_MS);
-      ps.setArray(2, c.createArrayOf("text", scope.applicationUsers(c).toArray()));
-      ps.setString(3, Connections.APPLICATION_NAME);
-      ps.setString(4, startedBefore);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          if (rs.getBoolean(4)) {
-            ended++;
-          } else {
-            log.warn(
-                "session {} of {} did not end within {} ms",
-                rs.getInt(1),
-                rs.getString(2),
-                TERMINATE_TIMEOUT_MS);
-          }
-        }
-      }
-    }
-    return ended;
+    return Pg.terminateSessionsStartedBefore(c, scope.applicationUsers(c), changedAt);
   }
 
   // Settings stored for a role (in this database or everywhere) take precedence over the
@@ -313,6 +265,7 @@ public final class PostgresEngine implements DatabaseEngine {
   // ---------------------------------------------------------------------------------------------
   // revoke
 
+  /** See {@link PgRevoke}: revoke, end the account's sessions, then prove nothing is left. */
   @Override
   public String revokeWrite(EngineContext ctx, String account) {
     Scope scope = Scope.of(ctx);
@@ -321,66 +274,9 @@ public final class PostgresEngine implements DatabaseEngine {
           "migrationAccount.user: missing; name the account to revoke", FailureTypes.INVALID_PLAN);
     }
     try (Connection c = Pg.admin(ctx.connections(), scope.field(), ctx.endpoint())) {
-      if (!roleExists(c, account)) {
-        return "role "
-            + account
-            + " does not exist on the "
-            + scope.field()
-            + "; nothing to revoke";
-      }
-      List<String> schemas = new ArrayList<>();
-      try (ResultSet rs =
-          c.createStatement()
-              .executeQuery(
-                  "SELECT n.nspname FROM pg_namespace n WHERE "
-                      + Pg.SYSTEM_SCHEMA_FILTER
-                      + " ORDER BY 1")) {
-        while (rs.next()) {
-          schemas.add(rs.getString(1));
-        }
-      }
-      for (String schema : schemas) {
-        Pg.exec(
-            c,
-            "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA "
-                + Pg.ident(schema)
-                + " FROM "
-                + Pg.ident(account));
-      }
-      StringBuilder out =
-          new StringBuilder(
-              "revoked INSERT, UPDATE, DELETE, TRUNCATE on all tables in schemas "
-                  + schemas
-                  + " from "
-                  + account
-                  + " on the "
-                  + scope.field());
-      // REVOKE does not bind superusers, and privileges held through other roles or PUBLIC stay.
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT r.rolsuper, (SELECT string_agg(g.rolname, ', ')"
-                  + "   FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
-                  + "   WHERE m.member = r.oid)"
-                  + " FROM pg_roles r WHERE r.rolname = ?")) {
-        ps.setString(1, account);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          if (rs.getBoolean(1)) {
-            out.append("; ")
-                .append(account)
-                .append(" is a superuser, whom privileges do not bind: ALTER ROLE ")
-                .append(account)
-                .append(" NOSUPERUSER (or drop it)");
-          }
-          if (rs.getString(2) != null) {
-            out.append("; it is a member of ")
-                .append(rs.getString(2))
-                .append(", whose privileges it keeps");
-          }
-        }
-      }
-      log.info(out.toString());
-      return out.toString();
+      String done = PgRevoke.revoke(c, scope.field(), account);
+      log.info("revoked the writes of {} on the {}: {}", account, scope.field(), done);
+      return done;
     } catch (SQLException e) {
       throw Pg.failure("revoke the write privileges of " + account + " on the " + scope.field(), e);
     }

@@ -2,6 +2,7 @@ package dev.switchback.activities.redis;
 
 import dev.switchback.activities.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
+import java.util.List;
 import java.util.function.Function;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
@@ -29,6 +30,21 @@ final class RedisCalls {
         throw permission(endpoint, e);
       }
       throw e;
+    }
+  }
+
+  /**
+   * {@code ACL DRYRUN user cmd...}: {@code OK} or the server's refusal; null on a server before
+   * 7.0, which has no ACL DRYRUN and cannot be asked.
+   */
+  static String dryRun(Jedis j, String user, List<String> cmd) {
+    try {
+      return j.aclDryRun(user, cmd.get(0), cmd.subList(1, cmd.size()).toArray(String[]::new));
+    } catch (JedisDataException ex) {
+      if (String.valueOf(ex.getMessage()).contains("unknown subcommand")) {
+        return null;
+      }
+      throw ex;
     }
   }
 

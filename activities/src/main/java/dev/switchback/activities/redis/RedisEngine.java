@@ -26,7 +26,6 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.ClientKillParams;
-import redis.clients.jedis.resps.AccessControlUser;
 
 /**
  * Redis (6.2+) as a {@link DatabaseEngine}.
@@ -534,8 +533,8 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
   // ---------------------------------------------------------------- privileges
 
   /**
-   * Removes every write command from {@code account} ({@code ACL SETUSER account -@write}). Redis
-   * applies ACL changes to connections already authenticated as the account at their next command.
+   * Removes every write command from {@code account} ({@code ACL SETUSER account -@write}), closes
+   * its connections and checks what it may still run: see {@link RedisRevoke}.
    */
   @Override
   public String revokeWrite(EngineContext ctx, String account) {
@@ -544,52 +543,7 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
       throw RedisEndpoint.invalid(
           "migrationAccount.user", "'" + account + "' is not an ACL user name", "name the account");
     }
-    return RedisCalls.on(
-        e,
-        "revoke",
-        j -> {
-          AccessControlUser user;
-          try {
-            user = j.aclGetUser(account);
-          } catch (JedisDataException ex) {
-            if (RedisCalls.isPermission(ex)) {
-              throw ex;
-            }
-            throw ApplicationFailure.newNonRetryableFailure(
-                e
-                    + " has no ACL (Redis 6.0+ is needed: "
-                    + ex.getMessage()
-                    + "); revoke the migration account's writes by hand (rename-command or a"
-                    + " password change)",
-                FailureTypes.PERMISSION);
-          }
-          if (user == null) {
-            // ACL SETUSER would create the user: there is nothing to revoke.
-            return "migration account '"
-                + account
-                + "' does not exist on "
-                + e
-                + "; nothing to revoke";
-          }
-          j.aclSetUser(account, "-@write");
-          String persisted;
-          try {
-            j.aclSave();
-            persisted = "saved to the ACL file";
-          } catch (JedisDataException ex) {
-            persisted =
-                "in memory only (the server has no ACL file: add '-@write' to the user in its"
-                    + " configuration too, or it returns at the next restart)";
-          }
-          return "write commands revoked from '"
-              + account
-              + "' on "
-              + e
-              + " (ACL SETUSER "
-              + account
-              + " -@write), "
-              + persisted;
-        });
+    return RedisCalls.on(e, "revoke", j -> RedisRevoke.revoke(j, e, account));
   }
 
   // ---------------------------------------------------------------- preflight
@@ -668,17 +622,11 @@ public final class RedisEngine implements DatabaseEngine, AutoCloseable {
                     List.of("publish", PROBE_KEY, "probe"),
                     List.of("acl", "setuser", "someone", "-@write"));
             for (List<String> cmd : needed) {
-              String verdict;
-              try {
-                verdict =
-                    j.aclDryRun(me, cmd.get(0), cmd.subList(1, cmd.size()).toArray(String[]::new));
-              } catch (JedisDataException ex) {
-                if (String.valueOf(ex.getMessage()).contains("unknown subcommand")) {
-                  // ACL DRYRUN arrived in 7.0: a 6.2 server cannot be asked; the fence will tell.
-                  return new PreflightCheck(
-                      check, true, "not checkable before Redis 7.0 (no ACL DRYRUN); account " + me);
-                }
-                throw ex;
+              String verdict = RedisCalls.dryRun(j, me, cmd);
+              if (verdict == null) {
+                // ACL DRYRUN arrived in 7.0: a 6.2 server cannot be asked; the fence will tell.
+                return new PreflightCheck(
+                    check, true, "not checkable before Redis 7.0 (no ACL DRYRUN); account " + me);
               }
               if (!"OK".equalsIgnoreCase(verdict)) {
                 refused.add(String.join(" ", cmd).toUpperCase() + ": " + verdict);

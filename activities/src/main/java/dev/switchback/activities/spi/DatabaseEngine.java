@@ -28,7 +28,16 @@ public interface DatabaseEngine {
   /** Lifts the fence. */
   FenceResult unfenceWrites(EngineContext ctx);
 
-  /** Removes {@code account}'s write privileges. */
+  /**
+   * Removes {@code account}'s write privileges, ends its sessions opened before (a connected
+   * session may keep privileges or a role it set, or commit what it wrote), then checks that no way
+   * to write is left. Returns what was done and checked.
+   *
+   * @throws io.temporal.failure.ApplicationFailure non-retryable {@code InvalidPlan} when the
+   *     account does not exist on this endpoint (a misspelt name must not pass as "nothing to
+   *     revoke"), {@code WritePathsLeft} when a write path is left or cannot be revoked (a
+   *     superuser), naming each with its fix
+   */
   String revokeWrite(EngineContext ctx, String account);
 
   /** Read-only checks for preflight: reachable, privileges to fence and list sessions. */

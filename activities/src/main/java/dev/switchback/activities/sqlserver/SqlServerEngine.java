@@ -10,6 +10,7 @@ import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.activities.spi.Transport;
 import dev.switchback.activities.sqlserver.SqlServerPrincipals.Principal;
 import dev.switchback.activities.sqlserver.SqlServerPrincipals.Resolution;
+import dev.switchback.activities.support.RevokeReport;
 import dev.switchback.activities.support.SessionAccounts;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
@@ -18,7 +19,6 @@ import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -178,7 +178,7 @@ public final class SqlServerEngine implements DatabaseEngine {
         exec(c, "ALTER ROLE " + bracket(FENCE_ROLE) + " ADD MEMBER " + bracket(p.user()));
       }
     }
-    int killed = kill(c, logins);
+    int killed = SqlServerSessions.kill(c, logins).size();
     return new FenceResult(
         ctx.side(),
         "deny insert, update, delete on schema "
@@ -262,6 +262,9 @@ public final class SqlServerEngine implements DatabaseEngine {
     }
   }
 
+  /**
+   * See {@link SqlServerRevoke}: revoke, end the account's sessions, then prove nothing is left.
+   */
   @Override
   public String revokeWrite(EngineContext ctx, String account) {
     try (Connection c = ctx.connection()) {
@@ -270,41 +273,10 @@ public final class SqlServerEngine implements DatabaseEngine {
           SqlServerPrincipals.resolve(
               query(c, SqlServerPrincipals.QUERY, List.of(), Principal::of), List.of(account));
       if (r.found().isEmpty()) {
-        return "no user or login named " + account + " in " + db + ": nothing to revoke";
+        throw RevokeReport.unknownAccount(
+            field(ctx), account, "user or login named " + account + " in database " + db);
       }
-      Principal p = r.found().get(0);
-      if (p.untouchableByDeny()) {
-        throw ApplicationFailure.newNonRetryableFailure(
-            account
-                + " is "
-                + (Boolean.TRUE.equals(p.sysadmin())
-                    ? "a member of sysadmin (login " + p.login() + ")"
-                    : "the database owner (dbo)")
-                + " in "
-                + db
-                + ": its writes cannot be revoked in the database; take the role away by hand"
-                + " (ALTER SERVER ROLE sysadmin DROP MEMBER ...) or drop the account",
-            FailureTypes.PERMISSION);
-      }
-      List<String> statements =
-          SqlServerRevoke.statements(
-              p.user(),
-              query(
-                  c,
-                  SqlServerRevoke.ROLES_QUERY,
-                  List.of(p.user()),
-                  col -> col.string("role_name")),
-              query(
-                  c,
-                  SqlServerRevoke.PERMISSIONS_QUERY,
-                  List.of(p.user()),
-                  SqlServerRevoke.Grant::of));
-      for (String s : statements) {
-        exec(c, s);
-      }
-      return statements.isEmpty()
-          ? p.user() + " had no write privileges in " + db
-          : "in " + db + ": " + String.join("; ", statements);
+      return SqlServerRevoke.revoke(c, field(ctx), db, r.found().get(0));
     } catch (SQLException e) {
       throw failure(ctx, "revoking " + account + "'s writes", e);
     }
@@ -574,34 +546,6 @@ public final class SqlServerEngine implements DatabaseEngine {
         """,
         List.of(FENCE_ROLE),
         col -> col.string("member_name"));
-  }
-
-  /** KILLs every user session of {@code logins} but this one; returns how many were killed. */
-  private static int kill(Connection c, List<String> logins) throws SQLException {
-    if (logins.isEmpty()) {
-      return 0;
-    }
-    List<Long> ids =
-        query(
-            c,
-            "SELECT session_id FROM sys.dm_exec_sessions WHERE is_user_process = 1"
-                + " AND session_id <> @@SPID AND login_name IN ("
-                + String.join(", ", Collections.nCopies(logins.size(), "?"))
-                + ")",
-            List.copyOf(logins),
-            col -> col.number("session_id"));
-    int killed = 0;
-    for (long id : ids) {
-      try {
-        exec(c, "KILL " + id);
-        killed++;
-      } catch (SQLException e) {
-        if (e.getErrorCode() != SqlServerSql.NOT_AN_ACTIVE_PROCESS) {
-          throw e;
-        }
-      }
-    }
-    return killed;
   }
 
   private static String updateability(Connection c) throws SQLException {

@@ -1,10 +1,16 @@
 package dev.switchback.activities.sqlserver;
 
+import static dev.switchback.activities.support.Jdbc.exec;
+import static dev.switchback.activities.support.Jdbc.query;
+
 import dev.switchback.activities.spi.DatabaseEngine.Sessions;
 import dev.switchback.activities.support.Columns;
 import dev.switchback.activities.support.SessionAccounts;
 import dev.switchback.messages.values.SessionInfo;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -165,5 +171,43 @@ final class SqlServerSessions {
       }
     }
     return false;
+  }
+
+  /** KILLs every user session of {@code logins} but this one; returns the ids killed. */
+  static List<Long> kill(Connection c, List<String> logins) throws SQLException {
+    if (logins.isEmpty()) {
+      return List.of();
+    }
+    List<Long> ids =
+        query(
+            c,
+            "SELECT session_id FROM sys.dm_exec_sessions WHERE is_user_process = 1"
+                + " AND session_id <> @@SPID AND login_name IN ("
+                + String.join(", ", Collections.nCopies(logins.size(), "?"))
+                + ")",
+            List.copyOf(logins),
+            col -> col.number("session_id"));
+    List<Long> killed = new ArrayList<>();
+    for (long id : ids) {
+      try {
+        exec(c, "KILL " + id);
+        killed.add(id);
+      } catch (SQLException e) {
+        if (e.getErrorCode() != SqlServerSql.NOT_AN_ACTIVE_PROCESS) {
+          throw e;
+        }
+      }
+    }
+    return killed;
+  }
+
+  /** The user sessions of {@code login} now, by id. */
+  static List<Long> of(Connection c, String login) throws SQLException {
+    return query(
+        c,
+        "SELECT session_id FROM sys.dm_exec_sessions WHERE is_user_process = 1"
+            + " AND session_id <> @@SPID AND login_name = ?",
+        List.of(login),
+        col -> col.number("session_id"));
   }
 }

@@ -141,6 +141,27 @@ class DatabaseActivitiesImplTest {
   }
 
   @Test
+  void aRevokeThatFailsOnOneSideStillRevokesTheOtherAndFailsNamingWhatIsLeft() {
+    engine.revokeFails.put(
+        Side.SOURCE,
+        ApplicationFailure.newNonRetryableFailure(
+            "source: the migration account 'migrator' can still write after the revoke: INSERT on"
+                + " table public.orders (held by PUBLIC)",
+            FailureTypes.WRITE_PATHS_LEFT));
+
+    ApplicationFailure f = failure(() -> activities.revokeMigrationAccount(CUTOVER, PLAN));
+
+    assertEquals(
+        List.of("revokeWrite SOURCE migrator", "revokeWrite DESTINATION migrator"), engine.calls);
+    assertEquals(FailureTypes.WRITE_PATHS_LEFT, f.getType());
+    assertTrue(f.isNonRetryable());
+    assertTrue(f.getOriginalMessage().contains("held by PUBLIC"), f.getOriginalMessage());
+    assertTrue(
+        f.getOriginalMessage().contains("the other side held: destination: revoked migrator"),
+        f.getOriginalMessage());
+  }
+
+  @Test
   void preflightIsOkWhenEveryCheckHolds() {
     PreflightReport r = activities.preflight(CUTOVER, PLAN);
 

@@ -5,7 +5,10 @@ import dev.switchback.activities.spi.EngineContext;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.SessionInfo;
+import dev.switchback.messages.values.Side;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongFunction;
 
@@ -15,6 +18,9 @@ final class FakeEngine implements DatabaseEngine {
   final String name;
   volatile LongFunction<List<SessionInfo>> writers = t -> List.of();
   volatile List<PreflightCheck> preflight = List.of(new PreflightCheck("reachable", true, "ok"));
+
+  /** What revokeWrite throws on a side, when set (a write path left, an unknown account). */
+  final Map<Side, RuntimeException> revokeFails = new ConcurrentHashMap<>();
 
   /** Every call as "method side [argument]", in order. */
   final List<String> calls = new CopyOnWriteArrayList<>();
@@ -57,6 +63,10 @@ final class FakeEngine implements DatabaseEngine {
   @Override
   public String revokeWrite(EngineContext ctx, String account) {
     calls.add("revokeWrite " + ctx.side() + " " + account);
+    RuntimeException fails = revokeFails.get(ctx.side());
+    if (fails != null) {
+      throw fails;
+    }
     return "revoked " + account;
   }
 

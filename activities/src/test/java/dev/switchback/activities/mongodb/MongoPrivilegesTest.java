@@ -40,7 +40,7 @@ class MongoPrivilegesTest {
   }
 
   @Test
-  void revokeSwapsWriteRolesForReadRolesAndDropsCustomWriteRoles() {
+  void revokeSwapsWriteRolesForReadRolesAndDropsCustomWriteRolesAndRolesThatGrantWritesBack() {
     List<Document> roles =
         List.of(
             role("readWrite", "orders"),
@@ -60,10 +60,43 @@ class MongoPrivilegesTest {
             role("readWrite", "orders"),
             role("readWriteAnyDatabase", "admin"),
             role("restore", "admin"),
-            role("mongosyncBypass", "admin")),
+            role("mongosyncBypass", "admin"),
+            role("userAdmin", "orders")),
         plan.revoke());
-    assertEquals(2, plan.notes().size());
-    assertTrue(plan.notes().get(1).contains("userAdmin@orders"), plan.notes().toString());
+  }
+
+  @Test
+  void writePathsNameEachWritingPrivilegeAndItsResource() {
+    List<Document> inherited =
+        Document.parse(
+                """
+                {"inheritedPrivileges": [
+                  {"resource": {"db": "orders", "collection": ""}, "actions": ["find", "insert"]},
+                  {"resource": {"db": "orders", "collection": "items"},
+                   "actions": ["update", "remove", "find"]},
+                  {"resource": {"db": "reports", "collection": ""}, "actions": ["find"]},
+                  {"resource": {"db": "", "collection": ""}, "actions": ["dropCollection"]},
+                  {"resource": {"db": "orders", "collection": ""}, "actions": ["grantRole"]},
+                  {"resource": {"cluster": true}, "actions": ["bypassWriteBlockingMode", "inprog"]}
+                ]}
+                """)
+            .getList("inheritedPrivileges", Document.class);
+
+    assertEquals(
+        List.of(
+            "insert on orders.*",
+            "remove, update on orders.items",
+            "dropCollection on every database.*",
+            "grantRole on orders.*",
+            "bypassWriteBlockingMode on the cluster"),
+        MongoPrivileges.writePaths(inherited));
+    assertEquals(
+        List.of(),
+        MongoPrivileges.writePaths(
+            List.of(
+                Document.parse(
+                    "{\"resource\": {\"db\": \"orders\", \"collection\": \"\"},"
+                        + " \"actions\": [\"find\", \"listCollections\"]}"))));
   }
 
   @Test

@@ -51,6 +51,17 @@ class MongoSessionsTest {
   }
 
   @Test
+  void theMigrationAccountsEntriesAreFoundByUserAndByTheirSessionUid() {
+    List<Document> mine = MongoSessions.ofUser(ops(), "dts_migrator@admin");
+
+    // Its idle session holding a transaction (named only by its lsid's uid) and its update.
+    assertEquals(
+        List.of("idleSession", "op"), mine.stream().map(o -> o.getString("type")).toList());
+    assertTrue(mine.stream().allMatch(MongoSessions::isWriter));
+    assertEquals(List.of(), MongoSessions.ofUser(ops(), "sb_admin@admin"), "Switchback's own");
+  }
+
+  @Test
   void writesAndOpenTransactionsAreWritersAndTheIdleReaderIsNot() {
     Sessions s = MongoSessions.classify(ops(), ACCOUNTS);
 

@@ -73,6 +73,42 @@ class OracleEngineTest {
   }
 
   @Test
+  void whatIsLeftAfterTheRevokeIsNamedWithItsFixAndNothingLeftIsEmpty() {
+    List<String> left =
+        OracleRevoke.left(
+            "DTS_MIGRATOR",
+            List.of("CREATE SESSION", "UPDATE ANY TABLE"),
+            List.of(new OracleRevoke.ObjectPrivilege("ORDERS", "ITEMS", "SELECT")),
+            List.of(),
+            3,
+            List.of("CREATE SESSION", "DELETE ANY TABLE"),
+            List.of(
+                new OracleRevoke.ObjectPrivilege("ORDERS", "AUDIT", "INSERT"),
+                new OracleRevoke.ObjectPrivilege("ORDERS", "ITEMS", "SELECT")));
+
+    assertEquals(
+        List.of(
+            "still granted: UPDATE ANY TABLE FROM \"DTS_MIGRATOR\" (REVOKE UPDATE ANY TABLE FROM"
+                + " \"DTS_MIGRATOR\" by hand)",
+            "DELETE ANY TABLE granted to PUBLIC, which every user holds (REVOKE DELETE ANY TABLE"
+                + " FROM PUBLIC)",
+            "INSERT ON \"ORDERS\".\"AUDIT\" granted to PUBLIC, which every user holds",
+            "DTS_MIGRATOR owns 3 table(s), and an owner always writes its own tables: move them to"
+                + " another schema, or lock the account (ALTER USER \"DTS_MIGRATOR\" ACCOUNT LOCK)"),
+        left);
+    assertEquals(
+        List.of(),
+        OracleRevoke.left(
+            "DTS_MIGRATOR",
+            List.of("CREATE SESSION", "SELECT ANY TABLE"),
+            List.of(new OracleRevoke.ObjectPrivilege("ORDERS", "ITEMS", "SELECT")),
+            List.of(),
+            0,
+            List.of(),
+            List.of()));
+  }
+
+  @Test
   void permissionErrorsAreTold() {
     assertTrue(OracleSql.isPermissionError(1031));
     assertTrue(OracleSql.isPermissionError(942));

@@ -24,41 +24,47 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The engine contract on the lab's source cluster (127.0.0.1:5433) with the real {@link
- * PostgresEngine}: the fence for named application accounts ({@code ALTER ROLE ... IN DATABASE ...
- * SET default_transaction_read_only = on} and ending their sessions). Each run of the class gets
- * its own database and its own application and migration roles, dropped afterwards.
+ * The engine contract on the lab's source cluster (127.0.0.1:5433, or the port in {@code
+ * SWITCHBACK_POSTGRES_SOURCE_PORT}) with the real {@link PostgresEngine}: the fence for named
+ * application accounts ({@code ALTER ROLE ... IN DATABASE ... SET default_transaction_read_only =
+ * on} and ending their sessions). Each run of the class gets its own database and its own
+ * application and migration roles, dropped afterwards.
  *
  * <p>Public so that {@code DatabaseEngineContractCanFailTest} can run it with engines broken on
  * purpose.
  */
 public class PostgresEngineContractTest extends DatabaseEngineContract {
+  /** The lab's source cluster, or the port in {@code SWITCHBACK_POSTGRES_SOURCE_PORT}. */
+  static final int PORT = port();
+
   private static String db;
   private static String app;
   private static String mig;
   private static Connections connections;
 
+  private static int port() {
+    String v = System.getenv("SWITCHBACK_POSTGRES_SOURCE_PORT");
+    return v == null || v.isBlank() ? PgLab.SOURCE_PORT : Integer.parseInt(v.strip());
+  }
+
   @BeforeAll
   static void prepareDatabase() {
-    try (Connection c = PgLab.connect(PgLab.SOURCE_PORT, "postgres", "postgres")) {
+    try (Connection c = PgLab.connect(PORT, "postgres", "postgres")) {
       c.isValid(2);
     } catch (SQLException e) {
-      fail(PgLab.START + " (127.0.0.1:" + PgLab.SOURCE_PORT + ": " + e.getMessage() + ")");
+      fail(PgLab.START + " (127.0.0.1:" + PORT + ": " + e.getMessage() + ")");
     }
     String id = PgLab.unique();
     db = "sbc_" + id;
     app = "sbc_app_" + id;
     mig = "sbc_mig_" + id;
-    PgLab.run(PgLab.SOURCE_PORT, "postgres", "CREATE ROLE " + app + " LOGIN");
-    PgLab.run(PgLab.SOURCE_PORT, "postgres", "CREATE ROLE " + mig + " LOGIN");
-    PgLab.run(PgLab.SOURCE_PORT, "postgres", "CREATE DATABASE " + db);
-    PgLab.run(PgLab.SOURCE_PORT, db, "CREATE TABLE sb_contract (id bigserial PRIMARY KEY, v text)");
+    PgLab.run(PORT, "postgres", "CREATE ROLE " + app + " LOGIN");
+    PgLab.run(PORT, "postgres", "CREATE ROLE " + mig + " LOGIN");
+    PgLab.run(PORT, "postgres", "CREATE DATABASE " + db);
+    PgLab.run(PORT, db, "CREATE TABLE sb_contract (id bigserial PRIMARY KEY, v text)");
     PgLab.run(
-        PgLab.SOURCE_PORT,
-        db,
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON sb_contract TO " + app + ", " + mig);
-    PgLab.run(
-        PgLab.SOURCE_PORT, db, "GRANT USAGE ON SEQUENCE sb_contract_id_seq TO " + app + ", " + mig);
+        PORT, db, "GRANT SELECT, INSERT, UPDATE, DELETE ON sb_contract TO " + app + ", " + mig);
+    PgLab.run(PORT, db, "GRANT USAGE ON SEQUENCE sb_contract_id_seq TO " + app + ", " + mig);
     connections = new Connections(new Secrets(Map.of()));
   }
 
@@ -70,9 +76,9 @@ public class PostgresEngineContractTest extends DatabaseEngineContract {
     }
     if (db != null) {
       // Dropping the database also drops the fence's per-database role settings.
-      PgLab.run(PgLab.SOURCE_PORT, "postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-      PgLab.run(PgLab.SOURCE_PORT, "postgres", "DROP ROLE IF EXISTS " + app);
-      PgLab.run(PgLab.SOURCE_PORT, "postgres", "DROP ROLE IF EXISTS " + mig);
+      PgLab.run(PORT, "postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+      PgLab.run(PORT, "postgres", "DROP ROLE IF EXISTS " + app);
+      PgLab.run(PORT, "postgres", "DROP ROLE IF EXISTS " + mig);
       db = null;
     }
   }
@@ -87,8 +93,7 @@ public class PostgresEngineContractTest extends DatabaseEngineContract {
   @Override
   protected EngineContext context() {
     return contextFor(
-        new EndpointSpec(
-            "postgres", PgLab.url(PgLab.SOURCE_PORT, db), "postgres", null, List.of(app), Map.of()),
+        new EndpointSpec("postgres", PgLab.url(PORT, db), "postgres", null, List.of(app), Map.of()),
         mig,
         connections);
   }
@@ -110,7 +115,7 @@ public class PostgresEngineContractTest extends DatabaseEngineContract {
     p.setProperty("ApplicationName", name);
     p.setProperty("connectTimeout", "5");
     return new JdbcEngineSession(
-        DriverManager.getConnection(PgLab.url(PgLab.SOURCE_PORT, db), p),
+        DriverManager.getConnection(PgLab.url(PORT, db), p),
         name,
         "INSERT INTO sb_contract (v) VALUES ('" + user + "')",
         "SELECT count(*) FROM sb_contract");
@@ -137,8 +142,7 @@ public class PostgresEngineContractTest extends DatabaseEngineContract {
 
   @Override
   protected void restoreMigrationAccountWrites() {
-    PgLab.run(
-        PgLab.SOURCE_PORT, db, "GRANT SELECT, INSERT, UPDATE, DELETE ON sb_contract TO " + mig);
-    PgLab.run(PgLab.SOURCE_PORT, db, "GRANT USAGE ON SEQUENCE sb_contract_id_seq TO " + mig);
+    PgLab.run(PORT, db, "GRANT SELECT, INSERT, UPDATE, DELETE ON sb_contract TO " + mig);
+    PgLab.run(PORT, db, "GRANT USAGE ON SEQUENCE sb_contract_id_seq TO " + mig);
   }
 }

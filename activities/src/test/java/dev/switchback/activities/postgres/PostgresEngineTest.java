@@ -254,7 +254,10 @@ class PostgresEngineTest {
         }
       }
       ENGINE.revokeWrite(src, mig); // idempotent
-      assertTrue(ENGINE.revokeWrite(src, "nobody_" + p.id).contains("does not exist"));
+      ApplicationFailure unknown =
+          assertThrows(ApplicationFailure.class, () -> ENGINE.revokeWrite(src, "nobody_" + p.id));
+      assertEquals(FailureTypes.INVALID_PLAN, unknown.getType());
+      assertTrue(unknown.getOriginalMessage().contains("does not exist"), unknown.getMessage());
     }
   }
 

@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisConnectionException;
-import redis.clients.jedis.exceptions.JedisDataException;
 
 /** RedisEngine against the lab's Redis servers (deploy/lab/redis.sh). */
 class RedisEngineTest {
@@ -409,35 +408,8 @@ class RedisEngineTest {
         .orElseGet(() -> fail("session " + id + " not among " + sessions));
   }
 
-  // ---------------------------------------------------------------- revoke, preflight, input
-
-  @Test
-  void revokeRemovesWritesFromTheMigrationAccountsOpenConnection() {
-    String user = "sb_revoke_" + Long.toHexString(System.nanoTime());
-    createUser(user, "pw", "+@all");
-    Jedis account = RedisLab.clientAs(SOURCE_PORT, "revokee", user, "pw");
-    toClose.add(account);
-    assertEquals("OK", account.set(prefix + "before", "1"));
-
-    String result = engine().revokeWrite(source(Map.of()), user);
-    assertTrue(result.contains("revoked"), result);
-
-    JedisDataException refused =
-        assertThrows(JedisDataException.class, () -> account.set(prefix + "after", "1"));
-    assertTrue(refused.getMessage().startsWith("NOPERM"), refused.getMessage());
-    assertEquals("1", account.get(prefix + "before"), "reads stay allowed");
-    assertNull(get(prefix + "after"));
-  }
-
-  @Test
-  void revokeOfAnAccountThatDoesNotExistCreatesNothing() {
-    String user = "sb_absent_" + Long.toHexString(System.nanoTime());
-    String result = engine().revokeWrite(source(Map.of()), user);
-    assertTrue(result.contains("does not exist"), result);
-    try (Jedis j = RedisLab.client(SOURCE_PORT, "check")) {
-      assertNull(j.aclGetUser(user));
-    }
-  }
+  // ---------------------------------------------------------------- preflight, input (revoke:
+  // RedisRevokeTest)
 
   @Test
   void preflightPassesForAnAdminAndNamesTheCommandAWeakerAccountLacks() {

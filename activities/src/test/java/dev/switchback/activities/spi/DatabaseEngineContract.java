@@ -3,9 +3,11 @@ package dev.switchback.activities.spi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
@@ -15,6 +17,7 @@ import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
 import dev.switchback.plan.MigrationSpec;
+import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,12 +34,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The checks every {@link DatabaseEngine} must pass against a real server: what the cutover relies
  * on at preflight, at steps 3-4 (fence, then no application writer left), at rollback (unfence) and
- * at finalize (revoke the migration account's writes). An engine gets them by adding one subclass
- * that opens sessions on its server; nothing here knows an engine.
+ * at finalize (revoke the migration account's writes, end its sessions, refuse an account that does
+ * not exist). An engine gets them by adding one subclass that opens sessions on its server; nothing
+ * here knows an engine.
  *
  * <p>A subclass:
  *
@@ -118,6 +123,15 @@ public abstract class DatabaseEngineContract {
    */
   protected abstract void assertRevokeRejection(Throwable error);
 
+  /**
+   * Asserts that {@code error} (thrown by a migration-account session that was connected when
+   * {@link DatabaseEngine#revokeWrite} ran) is the engine's error for a session it ended. By
+   * default the fence's errors, which include each engine's killed-session error.
+   */
+  protected void assertSessionEnded(Throwable error) {
+    assertFenceRejection(error);
+  }
+
   /** Gives the migration account back the writes the revoke test took (run after that test). */
   protected abstract void restoreMigrationAccountWrites() throws Exception;
 
@@ -161,9 +175,10 @@ public abstract class DatabaseEngineContract {
 
   /**
    * A context for one endpoint as the source of a cutover, for subclasses to return from {@link
-   * #context()}. The destination is a placeholder the engines never touch.
+   * #context()}, and for other engine tests. The destination is a placeholder the engines never
+   * touch.
    */
-  protected static EngineContext contextFor(
+  public static EngineContext contextFor(
       EndpointSpec endpoint, String migrationAccount, Connections connections) {
     CutoverPlan plan =
         new CutoverPlan(
@@ -436,6 +451,39 @@ public abstract class DatabaseEngineContract {
     }
   }
 
+  @Test
+  void revokeEndsTheMigrationAccountsSessionsSoNothingTheyBeganCommits() throws Exception {
+    EngineSession idle = migration();
+    idle.write();
+    idle.read();
+    EngineSession open = migration();
+    open.beginWriteAndHold();
+
+    revoked = true;
+    String done = engine().revokeWrite(context(), context().migrationAccount());
+
+    assertEndedOrRefused(
+        "the commit of a transaction the migration account held open at the revoke (" + done + ")",
+        open::commit);
+    assertEndedOrRefused(
+        "a write by a migration-account session connected before the revoke (" + done + ")",
+        idle::write);
+  }
+
+  @Test
+  void revokeOfAnAccountThatDoesNotExistFailsNamingTheField() {
+    String misspelt = context().migrationAccount() + "_typo";
+
+    ApplicationFailure f =
+        assertThrows(ApplicationFailure.class, () -> engine().revokeWrite(context(), misspelt));
+
+    assertEquals(FailureTypes.INVALID_PLAN, f.getType(), f.getMessage());
+    assertTrue(f.isNonRetryable(), f.getMessage());
+    assertTrue(
+        f.getOriginalMessage().contains("migrationAccount.user"),
+        "the failure names the plan's field: " + f.getMessage());
+  }
+
   // ---- helpers ----
 
   /** An application session closed after the test. */
@@ -451,6 +499,24 @@ public abstract class DatabaseEngineContract {
   private EngineSession track(EngineSession s) {
     opened.add(s);
     return s;
+  }
+
+  /**
+   * Runs {@code call} and asserts that it failed: with the permission error or with the error of a
+   * session the revoke ended.
+   */
+  private void assertEndedOrRefused(String what, Executable call) {
+    Throwable error = assertThrows(Throwable.class, call, what + " succeeded after the revoke");
+    try {
+      assertRevokeRejection(error);
+    } catch (AssertionError notRefused) {
+      try {
+        assertSessionEnded(error);
+      } catch (AssertionError notEnded) {
+        notEnded.addSuppressed(notRefused);
+        throw notEnded;
+      }
+    }
   }
 
   /**

@@ -5,10 +5,13 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import dev.switchback.activities.postgres.PostgresEngine;
 import dev.switchback.activities.postgres.PostgresEngineContractTest;
+import dev.switchback.activities.support.Jdbc;
 import dev.switchback.messages.values.FenceResult;
 import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.SessionInfo;
 import dev.switchback.plan.CutoverPlan;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +102,33 @@ class DatabaseEngineContractCanFailTest {
         @Override
         public String revokeWrite(EngineContext ctx, String account) {
           return "nothing revoked (broken on purpose)";
+        }
+      };
+    }
+  }
+
+  /**
+   * The revoke as it was before issue 11: REVOKE the table writes, and nothing else: no session is
+   * ended, and an account that does not exist is not noticed (PostgreSQL's REVOKE fails on it with
+   * its own error, not as a mistake in the plan).
+   */
+  static class RevokeOnly extends BrokenRun {
+    @Override
+    protected DatabaseEngine engine() {
+      return new Delegating() {
+        @Override
+        public String revokeWrite(EngineContext ctx, String account) {
+          try (Connection c = ctx.connection()) {
+            c.setAutoCommit(true);
+            Jdbc.exec(
+                c,
+                "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM \""
+                    + account
+                    + "\"");
+            return "revoked (broken on purpose: sessions left open)";
+          } catch (SQLException e) {
+            throw new IllegalStateException(e);
+          }
         }
       };
     }
@@ -217,10 +247,22 @@ class DatabaseEngineContractCanFailTest {
   }
 
   @Test
-  void aRevokeThatDoesNothingFailsTheRevokeTest() {
+  void aRevokeThatDoesNothingFailsTheRevokeTests() {
     assertEquals(
-        Set.of("revokeStopsTheMigrationAccountsWritesKeepsItsReadsAndIsIdempotent"),
+        Set.of(
+            "revokeEndsTheMigrationAccountsSessionsSoNothingTheyBeganCommits",
+            "revokeOfAnAccountThatDoesNotExistFailsNamingTheField",
+            "revokeStopsTheMigrationAccountsWritesKeepsItsReadsAndIsIdempotent"),
         failedTests(RevokeDoesNothing.class));
+  }
+
+  @Test
+  void theRevokeAsItWasBeforeIssue11FailsTheSessionAndUnknownAccountTests() {
+    assertEquals(
+        Set.of(
+            "revokeEndsTheMigrationAccountsSessionsSoNothingTheyBeganCommits",
+            "revokeOfAnAccountThatDoesNotExistFailsNamingTheField"),
+        failedTests(RevokeOnly.class));
   }
 
   @Test
@@ -255,7 +297,7 @@ class DatabaseEngineContractCanFailTest {
           }
         });
     assertEquals(
-        10, failed.size() + succeeded.size(), "all contract tests ran: " + failed + succeeded);
+        12, failed.size() + succeeded.size(), "all contract tests ran: " + failed + succeeded);
     return failed;
   }
 }
