@@ -14,6 +14,7 @@ import dev.switchback.activities.spi.MigrationContext;
 import dev.switchback.activities.spi.MigrationProvider;
 import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.spi.TrafficRouter;
+import dev.switchback.activities.support.ApproverTrust;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.activities.validation.DataValidator;
@@ -51,6 +52,7 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
   private final Connections connections;
   private final WaitClock clock;
   private final Duration pollInterval;
+  private volatile ApproverTrust approverTrust;
 
   public DatabaseActivitiesImpl(Registry registry, Connections connections) {
     this(registry, connections, WaitClock.SYSTEM, Support.DEFAULT_POLL_INTERVAL);
@@ -62,6 +64,15 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
     this.connections = connections;
     this.clock = clock;
     this.pollInterval = pollInterval;
+  }
+
+  /**
+   * The approvers this worker trusts; without a call, {@code SWITCHBACK_TRUSTED_APPROVERS} of the
+   * worker's environment, read at every preflight.
+   */
+  public DatabaseActivitiesImpl trustApprovers(ApproverTrust trust) {
+    this.approverTrust = trust;
+    return this;
   }
 
   /**
@@ -114,6 +125,14 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
               problems.isEmpty()
                   ? "no problem found"
                   : problems.stream().map(PlanProblem::toString).collect(Collectors.joining("; ")));
+        });
+    one(
+        checks,
+        ApproverTrust.CHECK,
+        () -> {
+          ApproverTrust trust = approverTrust;
+          return (trust == null ? ApproverTrust.fromEnvironment(System.getenv()) : trust)
+              .check(plan.withDefaults());
         });
     for (Side side : Side.values()) {
       many(
