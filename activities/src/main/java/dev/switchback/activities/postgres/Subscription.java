@@ -77,6 +77,7 @@ record Subscription(
           return null;
         }
         int pid = rs.getInt(6);
+        Integer applyPid = rs.wasNull() ? null : pid;
         s =
             new Subscription(
                 rs.getLong(1),
@@ -84,7 +85,7 @@ record Subscription(
                 rs.getString(3),
                 rs.getInt(4),
                 rs.getInt(5),
-                rs.wasNull() ? null : pid,
+                applyPid,
                 rs.getInt(7),
                 0);
       }
