@@ -21,7 +21,6 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.File;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -185,26 +184,9 @@ class WorkerCrashEndToEndTest {
 
   /** A worker in its own JVM, so it can be killed like a real process. */
   private static Process worker(String address, String name) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     File log = File.createTempFile("switchback-worker-" + name + "-", ".log");
     System.out.println("worker " + name + " log: " + log);
-    ProcessBuilder worker =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.switchback.cli.SwitchbackCli",
-                "worker",
-                "--address",
-                address,
-                "--metrics-port",
-                "0")
-            .redirectErrorStream(true)
-            .redirectOutput(log);
-    // As an operator configures a worker: its secret scope holds the files the demo lab writes
-    // under the temporary directory (the database password, the router's signing key).
-    worker.environment().put("SWITCHBACK_SCOPE_DIRS", System.getProperty("java.io.tmpdir"));
-    return worker.start();
+    return WorkerProcess.command(address, log).start();
   }
 
   private static void awaitReverseSubscription(String name, long timeoutMs) {

@@ -4,6 +4,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A Switchback worker in its own JVM, so a test can kill it with SIGKILL like a real process. */
@@ -26,29 +28,9 @@ final class WorkerProcess implements AutoCloseable {
       return;
     }
     for (int attempt = 1; attempt <= 3; attempt++) {
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       File log = File.createTempFile("switchback-faults-worker-" + (++started) + "-", ".log");
       System.out.println("worker " + started + " log: " + log);
-      ProcessBuilder worker =
-          new ProcessBuilder(
-                  java,
-                  "-Xmx512m",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "dev.switchback.cli.SwitchbackCli",
-                  "worker",
-                  "--address",
-                  address,
-                  "--metrics-port",
-                  "0")
-              .redirectErrorStream(true)
-              .redirectOutput(log);
-      // As an operator configures a worker: its secret scope holds the files the demo lab
-      // writes under the temporary directory (the database password, the router's signing key).
-      worker.environment().put("SWITCHBACK_SCOPE_DIRS", System.getProperty("java.io.tmpdir"));
-      // The embedded server lives in this (busy) test JVM: on a loaded machine it can take more
-      // than a few seconds to answer, which a worker waits out.
-      worker.environment().put("SWITCHBACK_CONNECT_TIMEOUT", "75s");
+      ProcessBuilder worker = command(address, log, "-Xmx512m");
       process = worker.start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (process.isAlive() && System.nanoTime() < deadline) {
@@ -63,6 +45,34 @@ final class WorkerProcess implements AutoCloseable {
       process.waitFor(10, TimeUnit.SECONDS);
     }
     throw new IllegalStateException("no worker came up in three starts; see the logs above");
+  }
+
+  /**
+   * The command of a worker process connected to {@code address}, its output in {@code log},
+   * configured as an operator would: its secret scope holds the files the demo lab writes under the
+   * temporary directory (the database password, the router's signing key).
+   */
+  static ProcessBuilder command(String address, File log, String... jvmOptions) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of(jvmOptions));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.switchback.cli.SwitchbackCli",
+            "worker",
+            "--address",
+            address,
+            "--metrics-port",
+            "0"));
+    ProcessBuilder worker =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
+    worker.environment().put("SWITCHBACK_SCOPE_DIRS", System.getProperty("java.io.tmpdir"));
+    // The embedded server lives in the (busy) test JVM: on a loaded machine it can take more
+    // than a few seconds to answer, which a worker waits out.
+    worker.environment().put("SWITCHBACK_CONNECT_TIMEOUT", "75s");
+    return worker;
   }
 
   /** kill -9: no shutdown hook, no activity completes, no connection is closed politely. */
