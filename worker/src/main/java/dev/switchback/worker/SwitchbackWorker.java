@@ -93,6 +93,14 @@ public final class SwitchbackWorker implements AutoCloseable {
         Map<String, String> env, TemporalSettings temporal, boolean embedded, int embeddedPort) {
       Duration shutdownGrace = duration(env, GRACE_VARIABLE, Duration.ofSeconds(30));
       Duration connectTimeout = duration(env, CONNECT_VARIABLE, Duration.ofSeconds(30));
+      if (connectTimeout.compareTo(Duration.ofSeconds(1)) < 0
+          || connectTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            CONNECT_VARIABLE
+                + "='"
+                + env.get(CONNECT_VARIABLE)
+                + "' is out of bounds: write a duration from 1s to 10m (default 30s)");
+      }
       return new Options(
           temporal,
           embedded,

@@ -327,6 +327,22 @@ class SwitchbackWorkerTest {
   }
 
   @Test
+  void anAbsurdConnectTimeoutIsRefusedNamingTheBound() {
+    // A worker pointed at a wrong address would otherwise keep asking for ten years, or not once.
+    for (String absurd : new String[] {"3650d", "0s"}) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  SwitchbackWorker.Options.fromEnvironment(
+                      Map.of(SwitchbackWorker.CONNECT_VARIABLE, absurd), null, true, 0));
+      assertTrue(
+          e.getMessage().startsWith("SWITCHBACK_CONNECT_TIMEOUT='" + absurd + "'"), e.getMessage());
+      assertTrue(e.getMessage().contains("from 1s to 10m"), e.getMessage());
+    }
+  }
+
+  @Test
   void metricsPortComesFromTheEnvironmentAndZeroTurnsThemOff() {
     assertEquals(9464, Metrics.portFrom(Map.of()));
     assertEquals(9100, Metrics.portFrom(Map.of("SWITCHBACK_METRICS_PORT", "9100")));
