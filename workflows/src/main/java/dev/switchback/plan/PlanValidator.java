@@ -20,7 +20,17 @@ public final class PlanValidator {
       Set.of("postgres", "mysql", "mariadb", "dts", "redis");
   public static final Set<String> ENGINES =
       Set.of("postgres", "mysql", "mariadb", "sqlserver", "oracle", "redis", "mongodb");
-  public static final Set<String> ROUTERS = Set.of("manual", "webhook", "pgbouncer");
+  public static final Set<String> ROUTERS = Set.of("manual", "webhook", "pgbouncer", "haproxy");
+
+  /** The routers before {@link #ROUTER_PROXIES}: pgbouncer named but only a URL checked. */
+  private static final Set<String> ROUTERS_BEFORE_PROXIES =
+      Set.of("manual", "webhook", "pgbouncer");
+
+  /**
+   * The workflow version change id of the proxy routers' rules (pgbouncer, haproxy: instances,
+   * database, backend and servers). See {@link #versioned}.
+   */
+  static final String ROUTER_PROXIES = "router-proxies";
 
   /** The workflow version change id of the https and signing key rules, see webUrlRules(). */
   static final String WEB_URL_RULES = "plan-web-url-rules";
@@ -180,12 +190,21 @@ public final class PlanValidator {
   }
 
   private static void router(RouterSpec r, List<PlanProblem> out) {
-    if (r.type() == null || !ROUTERS.contains(r.type())) {
+    if (versioned(ROUTER_PROXIES)) {
+      routerWithProxies(r, out);
+    } else {
+      routerBeforeProxies(r, out);
+    }
+  }
+
+  /** The router rules of executions started before the proxy routers; kept for replay. */
+  private static void routerBeforeProxies(RouterSpec r, List<PlanProblem> out) {
+    if (r.type() == null || !ROUTERS_BEFORE_PROXIES.contains(r.type())) {
       out.add(
           new PlanProblem(
               "router.type",
               "'" + r.type() + "' is not a router",
-              "use one of " + new java.util.TreeSet<>(ROUTERS)));
+              "use one of " + new java.util.TreeSet<>(ROUTERS_BEFORE_PROXIES)));
     } else if (!"manual".equals(r.type()) && blank(r.url())) {
       out.add(
           new PlanProblem("router.url", "missing for router " + r.type(), "give the router's URL"));
@@ -195,6 +214,190 @@ public final class PlanValidator {
           new PlanProblem(
               "router.url", "'" + r.url() + "' is not a URL", "write http://host:port/path"));
     }
+    secretReferences(r, out);
+    if ("webhook".equals(r.type()) && !blank(r.url()) && webUrlRules()) {
+      webhookUrl(r, out);
+    }
+    duration("router.timeout", r.timeout(), out);
+  }
+
+  private static void routerWithProxies(RouterSpec r, List<PlanProblem> out) {
+    String type = r.type();
+    if (type == null || !ROUTERS.contains(type)) {
+      out.add(
+          new PlanProblem(
+              "router.type",
+              "'" + type + "' is not a router",
+              "use one of " + new java.util.TreeSet<>(ROUTERS)));
+      return;
+    }
+    boolean proxy = RouterSpec.PGBOUNCER.equals(type) || RouterSpec.HAPROXY.equals(type);
+    if (RouterSpec.WEBHOOK.equals(type)) {
+      if (blank(r.url())) {
+        out.add(
+            new PlanProblem(
+                "router.url",
+                "missing for router webhook",
+                "give the application's admin base URL, e.g. https://app:8443/switchback"));
+      } else if (!r.url().matches("(?i)https?://.+")) {
+        out.add(
+            new PlanProblem(
+                "router.url", "'" + r.url() + "' is not a URL", "write https://host:port/path"));
+      } else if (webUrlRules()) {
+        webhookUrl(r, out);
+      }
+    } else {
+      notUsed(
+          type,
+          "router.url",
+          r.url(),
+          proxy ? "list the proxies under router.instances" : null,
+          out);
+      notUsed(type, "router.token", r.token(), null, out);
+      notUsed(type, "router.signingKey", r.signingKey(), null, out);
+    }
+    secretReferences(r, out);
+    boolean pgbouncer = RouterSpec.PGBOUNCER.equals(type);
+    boolean haproxy = RouterSpec.HAPROXY.equals(type);
+    if (!proxy) {
+      notUsed(type, "router.instances", r.instances(), null, out);
+    }
+    if (!pgbouncer) {
+      notUsed(type, "router.database", r.database(), null, out);
+      notUsed(type, "router.password", r.password(), null, out);
+    }
+    if (!haproxy) {
+      notUsed(type, "router.backend", r.backend(), null, out);
+      notUsed(type, "router.sourceServer", r.sourceServer(), null, out);
+      notUsed(type, "router.destinationServer", r.destinationServer(), null, out);
+    }
+    if (proxy) {
+      instances(r, pgbouncer, out);
+    }
+    if (pgbouncer) {
+      if (blank(r.database())) {
+        out.add(
+            new PlanProblem(
+                "router.database",
+                "missing for router pgbouncer",
+                "name the [databases] entry the application connects to through PgBouncer"));
+      } else if (!PROXY_NAME.matcher(r.database()).matches()) {
+        out.add(
+            new PlanProblem(
+                "router.database",
+                "'" + r.database() + "' is not a PgBouncer database name",
+                "use letters, digits, '_', '-' or '.' (the entry's name in [databases])"));
+      }
+      if (r.password() != null && !SECRET_REF.matcher(r.password()).matches()) {
+        out.add(
+            new PlanProblem(
+                "router.password",
+                "a literal password would be stored in workflow history",
+                "write env:NAME or file:/path"));
+      }
+    }
+    if (haproxy) {
+      proxyName("router.backend", r.backend(), "the backend that holds both servers", out);
+      proxyName("router.sourceServer", r.sourceServer(), "the source's server in the backend", out);
+      proxyName(
+          "router.destinationServer",
+          r.destinationServer(),
+          "the destination's server in the backend",
+          out);
+      if (r.sourceServer() != null && r.sourceServer().equals(r.destinationServer())) {
+        out.add(
+            new PlanProblem(
+                "router.destinationServer",
+                "the same server as router.sourceServer",
+                "name the backend's server that reaches the destination"));
+      }
+    }
+    duration("router.timeout", r.timeout(), out);
+  }
+
+  private static final Pattern PROXY_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,63}");
+
+  private static void proxyName(String field, String value, String what, List<PlanProblem> out) {
+    if (blank(value)) {
+      out.add(new PlanProblem(field, "missing for router haproxy", "name " + what));
+    } else if (!PROXY_NAME.matcher(value).matches()) {
+      out.add(
+          new PlanProblem(
+              field,
+              "'" + value + "' is not an HAProxy name",
+              "use letters, digits, '_', '-', '.' or ':' as in haproxy.cfg"));
+    }
+  }
+
+  private static void notUsed(
+      String type, String field, Object value, String instead, List<PlanProblem> out) {
+    if (value != null) {
+      out.add(
+          new PlanProblem(
+              field,
+              "not used by router " + type,
+              instead == null ? "remove it" : "remove it and " + instead));
+    }
+  }
+
+  private static void instances(RouterSpec r, boolean pgbouncer, List<PlanProblem> out) {
+    if (r.instances() == null || r.instances().isEmpty()) {
+      out.add(
+          new PlanProblem(
+              "router.instances",
+              "missing for router " + r.type(),
+              pgbouncer
+                  ? "list each PgBouncer: - {url: postgres://admin@host:6432/pgbouncer,"
+                      + " databasesFile: /etc/pgbouncer/pgbouncer.ini}"
+                  : "list each HAProxy's runtime API: - {url: tcp://host:9999} or"
+                      + " - {url: unix:///run/haproxy/admin.sock}"));
+      return;
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < r.instances().size(); i++) {
+      String field = "router.instances[" + i + "]";
+      RouterInstance in = r.instances().get(i);
+      if (in == null || blank(in.url())) {
+        out.add(new PlanProblem(field + ".url", "missing", "give the proxy's admin address"));
+        continue;
+      }
+      if (!seen.add(in.url())) {
+        out.add(
+            new PlanProblem(
+                field + ".url", "'" + in.url() + "' is listed twice", "list each proxy once"));
+      }
+      PlanProblem bad =
+          pgbouncer
+              ? ProxyUrls.pgbouncerProblem(field + ".url", in.url())
+              : ProxyUrls.haproxyProblem(field + ".url", in.url());
+      if (bad != null) {
+        out.add(bad);
+      }
+      if (pgbouncer) {
+        if (blank(in.databasesFile())) {
+          out.add(
+              new PlanProblem(
+                  field + ".databasesFile",
+                  "missing for router pgbouncer",
+                  "give the path (as the worker sees it) of the file with this PgBouncer's"
+                      + " [databases] entry for "
+                      + (r.database() == null ? "router.database" : r.database())
+                      + ": pgbouncer.ini or a file it %include-s"));
+        } else if (!in.databasesFile().startsWith("/")) {
+          out.add(
+              new PlanProblem(
+                  field + ".databasesFile",
+                  "'" + in.databasesFile() + "' is not an absolute path",
+                  "write the whole path, e.g. /etc/pgbouncer/pgbouncer.ini"));
+        }
+      } else if (in.databasesFile() != null) {
+        out.add(
+            new PlanProblem(field + ".databasesFile", "not used by router haproxy", "remove it"));
+      }
+    }
+  }
+
+  private static void secretReferences(RouterSpec r, List<PlanProblem> out) {
     if (r.token() != null && !SECRET_REF.matcher(r.token()).matches()) {
       out.add(
           new PlanProblem(
@@ -209,10 +412,6 @@ public final class PlanValidator {
               "a literal key would be stored in workflow history",
               "write env:NAME or file:/path"));
     }
-    if ("webhook".equals(r.type()) && !blank(r.url()) && webUrlRules()) {
-      webhookUrl(r, out);
-    }
-    duration("router.timeout", r.timeout(), out);
   }
 
   /**
