@@ -61,6 +61,24 @@ public record CutoverPlan(
         soak == null ? "0s" : soak);
   }
 
+  /** This plan with another router. */
+  public CutoverPlan withRouter(RouterSpec newRouter) {
+    return new CutoverPlan(
+        name,
+        migration,
+        source,
+        destination,
+        migrationAccount,
+        newRouter,
+        thresholds,
+        gates,
+        approvers,
+        approvals,
+        tests,
+        validation,
+        soak);
+  }
+
   /** The approvers' names, in the plan's order. */
   public List<String> approverNames() {
     return approvers == null ? List.of() : approvers.stream().map(ApproverSpec::name).toList();

@@ -12,21 +12,7 @@ class PlanRouterRulesTest {
   private static final String PGB_FILE = "/etc/pgbouncer/pgbouncer.ini";
 
   private static CutoverPlan withRouter(RouterSpec router) {
-    CutoverPlan p = PlanValidatorTest.minimal();
-    return new CutoverPlan(
-        p.name(),
-        p.migration(),
-        p.source(),
-        p.destination(),
-        p.migrationAccount(),
-        router,
-        p.thresholds(),
-        p.gates(),
-        p.approvers(),
-        p.approvals(),
-        p.tests(),
-        p.validation(),
-        p.soak());
+    return PlanValidatorTest.minimal().withRouter(router);
   }
 
   private static List<PlanProblem> problems(RouterSpec router) {
