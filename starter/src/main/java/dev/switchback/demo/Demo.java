@@ -5,33 +5,25 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchback.activities.support.Connections;
 import dev.switchback.activities.support.SecretScope;
 import dev.switchback.activities.support.Secrets;
-import dev.switchback.messages.queries.CutoverStatus;
 import dev.switchback.messages.values.CutoverReport;
 import dev.switchback.messages.values.Outcome;
 import dev.switchback.messages.values.Side;
 import dev.switchback.messages.values.TimelineEntry;
 import dev.switchback.plan.CutoverPlan;
-import dev.switchback.plan.Durations;
 import dev.switchback.plan.PlanValidator;
 import dev.switchback.worker.SwitchbackWorker;
-import dev.switchback.worker.TemporalSettings;
 import dev.switchback.worker.codec.PayloadKeys;
-import dev.switchback.workflow.CutoverWorkflow;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The demo: a real cutover of a database that is written to the whole time. It starts the lab
@@ -110,19 +102,7 @@ public final class Demo {
       DemoApp app = prepared.app();
       try {
         CutoverPlan plan = prepared.validated();
-        SwitchbackWorker.Options workerOptions =
-            SwitchbackWorker.Options.fromEnvironment(
-                    Map.of(),
-                    TemporalSettings.of(TemporalSettings.DEFAULT_ADDRESS, "default"),
-                    true,
-                    options.temporalPort())
-                .withMetricsPort(0)
-                .withPayloadKeys(options.payloadKeys());
-        try (SwitchbackWorker worker = SwitchbackWorker.start(workerOptions, scope())) {
-          progress.println(
-              "temporal: embedded server on "
-                  + worker.embeddedAddress()
-                  + ", worker polling task queue switchback");
+        try (SwitchbackWorker worker = DemoCutover.startWorker(options, progress)) {
           CutoverReport report = cutover(worker.client(), plan, worker.embeddedAddress());
           if (historyFile != null) {
             Files.writeString(
@@ -275,14 +255,7 @@ public final class Demo {
 
   private CutoverReport cutover(WorkflowClient client, CutoverPlan plan, String address)
       throws Exception {
-    CutoverWorkflow workflow =
-        client.newWorkflowStub(
-            CutoverWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(plan.workflowId())
-                .setTaskQueue(CutoverWorkflow.TASK_QUEUE)
-                .build());
-    WorkflowClient.start(workflow::run, plan);
+    DemoCutover cutover = DemoCutover.start(client, plan, progress);
     progress.println(
         "cutover "
             + plan.workflowId()
@@ -305,54 +278,8 @@ public final class Demo {
               + options.approver()
               + "\"}')");
     }
-    CompletableFuture<CutoverReport> result =
-        WorkflowStub.fromTyped(workflow).getResultAsync(CutoverReport.class);
-    Map<Integer, String> shown = new HashMap<>();
-    String lastGate = null;
-    while (!result.isDone()) {
-      try {
-        CutoverStatus status = workflow.status();
-        List<TimelineEntry> timeline = status.timeline();
-        for (int i = 0; i < timeline.size(); i++) {
-          TimelineEntry e = timeline.get(i);
-          String line = line(e);
-          if (!"RUNNING".equals(e.outcome()) && !line.equals(shown.get(i))) {
-            shown.put(i, line);
-            progress.println(line);
-          }
-        }
-        if (status.pendingGate() != null && !status.pendingGate().equals(lastGate)) {
-          lastGate = status.pendingGate();
-          progress.println("  ... waiting for approval of gate '" + lastGate + "'");
-        }
-      } catch (RuntimeException notYet) {
-        // the first workflow task may not have run yet
-      }
-      try {
-        result.get(300, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.TimeoutException pending) {
-        // poll again
-      }
-    }
-    CutoverReport report = result.get();
-    for (int i = 0; i < report.timeline().size(); i++) {
-      String line = line(report.timeline().get(i));
-      if (!line.equals(shown.get(i))) {
-        progress.println(line);
-      }
-    }
-    return report;
-  }
-
-  private static String line(TimelineEntry e) {
-    long took =
-        Math.max(
-            0,
-            (e.endedAtMillis() > 0 ? e.endedAtMillis() : e.startedAtMillis())
-                - e.startedAtMillis());
-    return String.format(
-        "  %-28s %-11s %7s  %s",
-        e.step(), e.outcome(), Durations.human(took), e.detail() == null ? "" : e.detail());
+    // Interactive gates wait for a person: as long as the gates' own timeouts allow.
+    return cutover.awaitResult(Duration.ofDays(1));
   }
 
   private Result result(CutoverReport report, DemoApp.Stats stats, Set<String> acknowledged)

@@ -7,6 +7,9 @@ import dev.switchback.messages.values.Direction;
 import dev.switchback.messages.values.InstanceState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.GateSpec;
+import dev.switchback.plan.GatesSpec;
+import dev.switchback.plan.TestSpec;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,16 +32,21 @@ public interface DemoLab {
 
   /** Starts the lab servers with the project's own script ({@code deploy/lab/lab.sh}). */
   default void startServers(Path repository, PrintStream progress) throws Exception {
+    startLab(repository, labName(), progress);
+  }
+
+  /** {@code deploy/lab/lab.sh start name}: starts those lab servers, or restores their baseline. */
+  static void startLab(Path repository, String name, PrintStream progress) throws Exception {
     Process p =
         new ProcessBuilder(
-                "bash", repository.resolve("deploy/lab/lab.sh").toString(), "start", labName())
+                "bash", repository.resolve("deploy/lab/lab.sh").toString(), "start", name)
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
-      throw new IllegalStateException("deploy/lab/lab.sh start " + labName() + " failed:\n" + out);
+      throw new IllegalStateException("deploy/lab/lab.sh start " + name + " failed:\n" + out);
     }
-    progress.println("lab: " + labName() + " servers up");
+    progress.println("lab: " + name + " servers up");
   }
 
   /** The lab script's name for these servers. */
@@ -110,6 +118,54 @@ public interface DemoLab {
         + ", incremental, latency "
         + state.latencyMs()
         + " ms";
+  }
+
+  /**
+   * The demo's gates: automatic, or waiting for an operator's approval in interactive mode (the
+   * switch gate for 15 minutes, the others for an hour).
+   */
+  static GatesSpec gates(DemoOptions options) {
+    GateSpec gate =
+        options.interactive()
+            ? new GateSpec("approval", "1h", null)
+            : new GateSpec("auto", null, null);
+    GateSpec switchGate = options.interactive() ? new GateSpec("approval", "15m", null) : gate;
+    GateSpec finalizeGate = options.interactive() ? new GateSpec("approval", "1h", null) : gate;
+    return new GatesSpec(gate, switchGate, finalizeGate);
+  }
+
+  /**
+   * The demo's smoke tests on the destination: {@code table} readable and not empty (the engine
+   * renders true as {@code truth}); with {@code rollback}, a test that fails.
+   */
+  static List<TestSpec> smokeTests(String table, String truth, boolean rollback) {
+    List<TestSpec> tests = new ArrayList<>();
+    tests.add(
+        new TestSpec(
+            table + "-readable-on-destination",
+            "sql",
+            "SELECT count(*) > 0 FROM " + table,
+            null,
+            truth,
+            null,
+            "destination",
+            "10s"));
+    if (rollback) {
+      // A real failing test: the application of this release expects a column the migrated
+      // schema does not have, so the smoke test fails on the destination and the cutover rolls
+      // back by itself.
+      tests.add(
+          new TestSpec(
+              table + "-have-currency",
+              "sql",
+              "SELECT currency FROM " + table + " LIMIT 1",
+              null,
+              null,
+              null,
+              "destination",
+              "10s"));
+    }
+    return tests;
   }
 
   /** Every order number in the orders table {@code c} reaches, duplicates kept. */

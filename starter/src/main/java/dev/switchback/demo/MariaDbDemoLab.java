@@ -9,7 +9,6 @@ import dev.switchback.messages.values.Side;
 import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
-import dev.switchback.plan.GateSpec;
 import dev.switchback.plan.GatesSpec;
 import dev.switchback.plan.MigrationAccountSpec;
 import dev.switchback.plan.MigrationSpec;
@@ -53,9 +52,22 @@ public final class MariaDbDemoLab implements DemoLab {
   // replication password does, as a file reference only.
   private final String appPassword = random();
   private Path replicationPasswordFile;
+  private final String database;
+  private final String appUser;
+  private final String migrator;
+  private final String forward;
+  private final String reverse;
 
   public MariaDbDemoLab() {
     this("127.0.0.1", 3307, 3308, null);
+  }
+
+  /**
+   * The lab servers with another database, application user, migration account and instances, for a
+   * demo with an application of its own (the sysbench demo).
+   */
+  MariaDbDemoLab(String database, String appUser, String migrator, String forward, String reverse) {
+    this("127.0.0.1", 3307, 3308, null, database, appUser, migrator, forward, reverse);
   }
 
   /**
@@ -65,10 +77,37 @@ public final class MariaDbDemoLab implements DemoLab {
    */
   public MariaDbDemoLab(
       String host, int sourcePort, int destinationPort, Path replicationPasswordFile) {
+    this(
+        host,
+        sourcePort,
+        destinationPort,
+        replicationPasswordFile,
+        DATABASE,
+        APP_USER,
+        MIGRATOR,
+        FORWARD,
+        REVERSE);
+  }
+
+  private MariaDbDemoLab(
+      String host,
+      int sourcePort,
+      int destinationPort,
+      Path replicationPasswordFile,
+      String database,
+      String appUser,
+      String migrator,
+      String forward,
+      String reverse) {
     this.host = host;
     this.sourcePort = sourcePort;
     this.destinationPort = destinationPort;
     this.replicationPasswordFile = replicationPasswordFile;
+    this.database = database;
+    this.appUser = appUser;
+    this.migrator = migrator;
+    this.forward = forward;
+    this.reverse = reverse;
   }
 
   @Override
@@ -76,7 +115,7 @@ public final class MariaDbDemoLab implements DemoLab {
     return "mariadb";
   }
 
-  private String url(Side side, String database) {
+  String url(Side side, String database) {
     return "jdbc:mariadb://"
         + host
         + ":"
@@ -85,13 +124,39 @@ public final class MariaDbDemoLab implements DemoLab {
         + database;
   }
 
-  private Connection admin(Side side, String database) throws SQLException {
+  Connection admin(Side side, String database) throws SQLException {
     return DriverManager.getConnection(
         url(side, database) + "?connectionAttributes=program_name:switchback-demo", ADMIN, null);
   }
 
   @Override
   public void prepare(Connections connections) throws Exception {
+    recreateDatabases(connections);
+    // The source's tables and rows, written as any application's are before a migration: the
+    // snapshot of the forward instance carries them, so the destination keeps only the empty
+    // database (the snapshot copy creates the tables there).
+    OrdersApp.createSchema(new OrdersApp.Endpoint(url(Side.SOURCE, DATABASE), ADMIN, null));
+    try (Connection c = admin(Side.SOURCE, DATABASE);
+        Statement s = c.createStatement()) {
+      // A table the application only reads: the demo's data validation compares it.
+      s.execute(
+          "CREATE TABLE customers (id int PRIMARY KEY, name varchar(100) NOT NULL,"
+              + " balance decimal(12,2) NOT NULL, since datetime NOT NULL)");
+      s.execute(
+          "INSERT INTO customers SELECT seq, CONCAT('customer ', seq), (seq * 7 % 1000) / 3.0,"
+              + " TIMESTAMP '2024-01-01 00:00:00' + INTERVAL seq HOUR FROM seq_1_to_2000");
+      s.execute(
+          "INSERT INTO orders (order_no, amount) SELECT CONCAT('seed-', seq), seq % 500"
+              + " FROM seq_1_to_1000");
+    }
+  }
+
+  /**
+   * Drops what earlier runs left (this lab's instances, the database) and creates the database
+   * empty on both servers, with the application user (data privileges only, so the fence stops it),
+   * and the migration account's password file when none was given.
+   */
+  void recreateDatabases(Connections connections) throws Exception {
     connections.close(); // pools of an earlier run point at the database dropped below
     if (replicationPasswordFile == null) {
       Path dir = Files.createTempDirectory("switchback-demo-mariadb");
@@ -115,32 +180,15 @@ public final class MariaDbDemoLab implements DemoLab {
         // Accounts and the empty database stay out of the binary logs: each server keeps its
         // own, and no replication connection of anyone else carries the drop.
         s.execute("SET SESSION sql_log_bin = 0");
-        s.execute("DROP DATABASE IF EXISTS " + DATABASE);
-        s.execute("CREATE DATABASE " + DATABASE);
-        String app = "'" + APP_USER + "'@'%'";
+        s.execute("DROP DATABASE IF EXISTS " + database);
+        s.execute("CREATE DATABASE " + database);
+        String app = "'" + appUser + "'@'%'";
         s.execute("CREATE USER IF NOT EXISTS " + app + " IDENTIFIED BY '" + appPassword + "'");
         s.execute("ALTER USER " + app + " IDENTIFIED BY '" + appPassword + "'");
         // Only data privileges: no READ_ONLY ADMIN and no SUPER, so read_only fences it.
         s.execute("REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + app);
-        s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON " + DATABASE + ".* TO " + app);
+        s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON " + database + ".* TO " + app);
       }
-    }
-    // The source's tables and rows, written as any application's are before a migration: the
-    // snapshot of the forward instance carries them, so the destination keeps only the empty
-    // database (the snapshot copy creates the tables there).
-    OrdersApp.createSchema(new OrdersApp.Endpoint(url(Side.SOURCE, DATABASE), ADMIN, null));
-    try (Connection c = admin(Side.SOURCE, DATABASE);
-        Statement s = c.createStatement()) {
-      // A table the application only reads: the demo's data validation compares it.
-      s.execute(
-          "CREATE TABLE customers (id int PRIMARY KEY, name varchar(100) NOT NULL,"
-              + " balance decimal(12,2) NOT NULL, since datetime NOT NULL)");
-      s.execute(
-          "INSERT INTO customers SELECT seq, CONCAT('customer ', seq), (seq * 7 % 1000) / 3.0,"
-              + " TIMESTAMP '2024-01-01 00:00:00' + INTERVAL seq HOUR FROM seq_1_to_2000");
-      s.execute(
-          "INSERT INTO orders (order_no, amount) SELECT CONCAT('seed-', seq), seq % 500"
-              + " FROM seq_1_to_1000");
     }
   }
 
@@ -158,7 +206,7 @@ public final class MariaDbDemoLab implements DemoLab {
         }
       }
       for (String channel : channels) {
-        if (channel.equalsIgnoreCase(FORWARD) || channel.equalsIgnoreCase(REVERSE)) {
+        if (channel.equalsIgnoreCase(forward) || channel.equalsIgnoreCase(reverse)) {
           s.execute("STOP SLAVE '" + channel + "'");
           s.execute("RESET SLAVE '" + channel + "' ALL");
         }
@@ -168,67 +216,54 @@ public final class MariaDbDemoLab implements DemoLab {
 
   @Override
   public CutoverPlan plan(DemoOptions options, String routerUrl, String routerSigningKey) {
+    return plan(
+        "demo-mariadb",
+        new RouterSpec("webhook", routerUrl, null, "30s", routerSigningKey),
+        DemoLab.gates(options),
+        DemoLab.smokeTests("orders", "1", options.rollback()),
+        new ValidationSpec(List.of("orders", "customers"), "full", true),
+        options);
+  }
+
+  /**
+   * The lab's plan for this lab's database, with the demo's router, gates, tests and validation.
+   */
+  CutoverPlan plan(
+      String name,
+      RouterSpec router,
+      GatesSpec gates,
+      List<TestSpec> tests,
+      ValidationSpec validation,
+      DemoOptions options) {
     if (replicationPasswordFile == null) {
       throw new IllegalStateException("prepare the lab first: it writes the replication password");
     }
-    GateSpec gate =
-        options.interactive()
-            ? new GateSpec("approval", "1h", null)
-            : new GateSpec("auto", null, null);
-    GateSpec switchGate = options.interactive() ? new GateSpec("approval", "15m", null) : gate;
-    GateSpec finalizeGate = options.interactive() ? new GateSpec("approval", "1h", null) : gate;
-    List<TestSpec> tests = new ArrayList<>();
-    tests.add(
-        new TestSpec(
-            "orders-readable-on-destination",
-            "sql",
-            "SELECT count(*) > 0 FROM orders",
-            null,
-            "1",
-            null,
-            "destination",
-            "10s"));
-    if (options.rollback()) {
-      // A real failing test: the application of this release expects a column the migrated
-      // schema does not have, so the smoke test fails on the destination and the cutover rolls
-      // back by itself.
-      tests.add(
-          new TestSpec(
-              "orders-have-currency",
-              "sql",
-              "SELECT currency FROM orders LIMIT 1",
-              null,
-              null,
-              null,
-              "destination",
-              "10s"));
-    }
     return new CutoverPlan(
-        "demo-mariadb",
+        name,
         new MigrationSpec(
             "mariadb",
-            FORWARD,
-            REVERSE,
+            forward,
+            reverse,
             Map.of(
                 MySqlOptions.REPLICATION_PASSWORD,
                 "file:" + replicationPasswordFile.toAbsolutePath(),
                 MySqlOptions.DATABASES,
-                DATABASE)),
+                database)),
         new EndpointSpec(
-            "mariadb", url(Side.SOURCE, DATABASE), ADMIN, null, List.of(APP_USER), null),
+            "mariadb", url(Side.SOURCE, database), ADMIN, null, List.of(appUser), null),
         new EndpointSpec(
-            "mariadb", url(Side.DESTINATION, DATABASE), ADMIN, null, List.of(APP_USER), null),
+            "mariadb", url(Side.DESTINATION, database), ADMIN, null, List.of(appUser), null),
         // The replication connections log in with it; it holds REPLICATION SLAVE only, so
         // finalize finds no write privilege to revoke and says so.
-        new MigrationAccountSpec(MIGRATOR, null, true),
-        new RouterSpec("webhook", routerUrl, null, "30s", routerSigningKey),
+        new MigrationAccountSpec(migrator, null, true),
+        router,
         new Thresholds("5s", "2m", "1m", "2m", "2s", "30s", "2m"),
-        new GatesSpec(gate, switchGate, finalizeGate),
-        // A lab: the interactive demo approves by name (docs/security.md, Approvals).
+        gates,
+        // A lab: the demo approves by name (docs/security.md, Approvals).
         ApproverSpec.names(options.approver()),
         CutoverPlan.UNSIGNED,
         tests,
-        new ValidationSpec(List.of("orders", "customers"), "full", true),
+        validation,
         options.soak());
   }
 
@@ -239,7 +274,7 @@ public final class MariaDbDemoLab implements DemoLab {
     // The destination is nothing but this migration's copy: its binary log restarts at the
     // snapshot, as a server restored from a backup does (see createForward).
     String snapshot = MySqlMigrationSetup.createForward(connections, plan, true);
-    progress.println("forward instance " + FORWARD + " created at GTID position " + snapshot);
+    progress.println("forward instance " + forward + " created at GTID position " + snapshot);
     MySqlProvider provider = new MySqlProvider("mariadb");
     MigrationContext ctx = new MigrationContext(plan.workflowId(), plan, connections);
     progress.println(DemoLab.caughtUp(DemoLab.awaitCaughtUp(provider, ctx)));
@@ -250,6 +285,11 @@ public final class MariaDbDemoLab implements DemoLab {
     return OrdersApp.start(
         OrdersApp.Config.of(application(Side.SOURCE), application(Side.DESTINATION))
             .withRate(writers, ratePerSecond));
+  }
+
+  /** The application user's password (the lab's own, random per run). */
+  String appPassword() {
+    return appPassword;
   }
 
   /** How the demo application reaches {@code side}. */

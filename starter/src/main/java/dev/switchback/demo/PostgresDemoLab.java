@@ -8,7 +8,6 @@ import dev.switchback.messages.values.Side;
 import dev.switchback.plan.ApproverSpec;
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
-import dev.switchback.plan.GateSpec;
 import dev.switchback.plan.GatesSpec;
 import dev.switchback.plan.MigrationAccountSpec;
 import dev.switchback.plan.MigrationSpec;
@@ -38,9 +37,20 @@ public final class PostgresDemoLab implements DemoLab {
   private final int sourcePort;
   private final int destinationPort;
   private final String adminPassword;
+  private final String database;
+  private final String appRole;
+  private final String forward;
 
   public PostgresDemoLab() {
     this("127.0.0.1", 5433, 5434, null);
+  }
+
+  /**
+   * The lab clusters with another database, application role and forward instance, for a demo with
+   * an application of its own (the pgbench demo).
+   */
+  PostgresDemoLab(String database, String appRole, String forward) {
+    this("127.0.0.1", 5433, 5434, null, database, appRole, forward);
   }
 
   /**
@@ -49,10 +59,24 @@ public final class PostgresDemoLab implements DemoLab {
    * never reaches workflow history.
    */
   public PostgresDemoLab(String host, int sourcePort, int destinationPort, String adminPassword) {
+    this(host, sourcePort, destinationPort, adminPassword, DATABASE, APP_ROLE, FORWARD);
+  }
+
+  private PostgresDemoLab(
+      String host,
+      int sourcePort,
+      int destinationPort,
+      String adminPassword,
+      String database,
+      String appRole,
+      String forward) {
     this.host = host;
     this.sourcePort = sourcePort;
     this.destinationPort = destinationPort;
     this.adminPassword = adminPassword;
+    this.database = database;
+    this.appRole = appRole;
+    this.forward = forward;
   }
 
   @Override
@@ -60,7 +84,7 @@ public final class PostgresDemoLab implements DemoLab {
     return "postgres";
   }
 
-  private String url(Side side, String database) {
+  String url(Side side, String database) {
     return "jdbc:postgresql://"
         + host
         + ":"
@@ -69,27 +93,15 @@ public final class PostgresDemoLab implements DemoLab {
         + database;
   }
 
-  private Connection admin(Side side, String database) throws SQLException {
+  Connection admin(Side side, String database) throws SQLException {
     return DriverManager.getConnection(
         url(side, database) + "?ApplicationName=switchback-demo", "postgres", null);
   }
 
   @Override
   public void prepare(Connections connections) throws Exception {
-    connections.close(); // pools of an earlier run point at the database dropped below
+    recreateDatabases(connections);
     for (Side side : Side.values()) {
-      dropInstances(side);
-    }
-    for (Side side : Side.values()) {
-      try (Connection c = admin(side, "postgres");
-          Statement s = c.createStatement()) {
-        s.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
-        s.execute("CREATE DATABASE " + DATABASE);
-        s.execute(
-            "DO $$ BEGIN CREATE ROLE "
-                + APP_ROLE
-                + " LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
-      }
       OrdersApp.createSchema(new OrdersApp.Endpoint(url(side, DATABASE), "postgres", null));
       try (Connection c = admin(side, DATABASE);
           Statement s = c.createStatement()) {
@@ -112,17 +124,39 @@ public final class PostgresDemoLab implements DemoLab {
     }
   }
 
+  /**
+   * Drops what earlier runs left (the database's subscriptions and slots, the database) and creates
+   * the database empty on both sides, and the application role.
+   */
+  void recreateDatabases(Connections connections) throws SQLException {
+    connections.close(); // pools of an earlier run point at the database dropped below
+    for (Side side : Side.values()) {
+      dropInstances(side);
+    }
+    for (Side side : Side.values()) {
+      try (Connection c = admin(side, "postgres");
+          Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        s.execute("CREATE DATABASE " + database);
+        s.execute(
+            "DO $$ BEGIN CREATE ROLE "
+                + appRole
+                + " LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+      }
+    }
+  }
+
   // Subscriptions and slots of earlier runs: a slot left behind would hold WAL on the lab cluster.
   private void dropInstances(Side side) throws SQLException {
     try (Connection c = admin(side, "postgres");
         Statement s = c.createStatement()) {
       boolean exists;
       try (ResultSet rs =
-          s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
+          s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
         exists = rs.next();
       }
       if (exists) {
-        try (Connection d = admin(side, DATABASE);
+        try (Connection d = admin(side, database);
             Statement ds = d.createStatement()) {
           ds.execute("SET default_transaction_read_only = off");
           List<String> subs = new ArrayList<>();
@@ -142,13 +176,13 @@ public final class PostgresDemoLab implements DemoLab {
       }
       s.execute(
           "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '"
-              + DATABASE
+              + database
               + "' AND active_pid IS NOT NULL");
       for (int i = 0; i < 50; i++) {
         try (ResultSet rs =
             s.executeQuery(
                 "SELECT count(*) FROM pg_replication_slots WHERE database = '"
-                    + DATABASE
+                    + database
                     + "' AND active")) {
           rs.next();
           if (rs.getLong(1) == 0) {
@@ -159,7 +193,7 @@ public final class PostgresDemoLab implements DemoLab {
       }
       s.execute(
           "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
-              + DATABASE
+              + database
               + "' AND NOT active");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -169,67 +203,54 @@ public final class PostgresDemoLab implements DemoLab {
 
   @Override
   public CutoverPlan plan(DemoOptions options, String routerUrl, String routerSigningKey) {
-    GateSpec gate =
-        options.interactive()
-            ? new GateSpec("approval", "1h", null)
-            : new GateSpec("auto", null, null);
-    GateSpec switchGate = options.interactive() ? new GateSpec("approval", "15m", null) : gate;
-    GateSpec finalizeGate = options.interactive() ? new GateSpec("approval", "1h", null) : gate;
-    List<TestSpec> tests = new ArrayList<>();
-    tests.add(
-        new TestSpec(
-            "orders-readable-on-destination",
-            "sql",
-            "SELECT count(*) > 0 FROM orders",
-            null,
-            "t",
-            null,
-            "destination",
-            "10s"));
-    if (options.rollback()) {
-      // A real failing test: the application of this release expects a column the migrated
-      // schema does not have, so the smoke test fails on the destination and the cutover rolls
-      // back by itself.
-      tests.add(
-          new TestSpec(
-              "orders-have-currency",
-              "sql",
-              "SELECT currency FROM orders LIMIT 1",
-              null,
-              null,
-              null,
-              "destination",
-              "10s"));
-    }
-    return new CutoverPlan(
+    return plan(
         "demo-postgres",
-        new MigrationSpec("postgres", FORWARD, null, null),
+        new RouterSpec("webhook", routerUrl, null, "30s", routerSigningKey),
+        DemoLab.gates(options),
+        DemoLab.smokeTests("orders", "t", options.rollback()),
+        new ValidationSpec(List.of("orders", "customers"), "full", true),
+        options);
+  }
+
+  /**
+   * The lab's plan for this lab's database, with the demo's router, gates, tests and validation.
+   */
+  CutoverPlan plan(
+      String name,
+      RouterSpec router,
+      GatesSpec gates,
+      List<TestSpec> tests,
+      ValidationSpec validation,
+      DemoOptions options) {
+    return new CutoverPlan(
+        name,
+        new MigrationSpec("postgres", forward, null, null),
         new EndpointSpec(
             "postgres",
-            url(Side.SOURCE, DATABASE),
+            url(Side.SOURCE, database),
             "postgres",
             adminPassword,
-            List.of(APP_ROLE),
+            List.of(appRole),
             null),
         new EndpointSpec(
             "postgres",
-            url(Side.DESTINATION, DATABASE),
+            url(Side.DESTINATION, database),
             "postgres",
             adminPassword,
-            List.of(APP_ROLE),
+            List.of(appRole),
             null),
         // The subscription connects with the admin account (PostgreSQL 15 lets only superusers
         // create subscriptions), so that is the migration account; revoking a superuser's writes
         // means nothing, so finalize leaves it as it is.
         new MigrationAccountSpec("postgres", null, false),
-        new RouterSpec("webhook", routerUrl, null, "30s", routerSigningKey),
+        router,
         new Thresholds("5s", "2m", "1m", "2m", "2s", "30s", "2m"),
-        new GatesSpec(gate, switchGate, finalizeGate),
-        // A lab: the interactive demo approves by name (docs/security.md, Approvals).
+        gates,
+        // A lab: the demo approves by name (docs/security.md, Approvals).
         ApproverSpec.names(options.approver()),
         CutoverPlan.UNSIGNED,
         tests,
-        new ValidationSpec(List.of("orders", "customers"), "full", true),
+        validation,
         options.soak());
   }
 
