@@ -85,8 +85,9 @@ final class HaproxyPreflight {
                 + ": the stats socket answers level '"
                 + CappedBody.excerpt(level)
                 + "' to show cli level; the router needs admin for set server and shutdown"
-                + " sessions (fix: stats socket ... level admin in haproxy.cfg's global section,"
-                + " then reload HAProxy)");
+                + " sessions (fix: "
+                + Proxies.ADMIN_FIX
+                + ")");
   }
 
   /** The source takes the connections, nothing else does. */

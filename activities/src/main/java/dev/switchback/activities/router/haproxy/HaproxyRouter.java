@@ -40,7 +40,9 @@ public final class HaproxyRouter implements TrafficRouter {
   @Override
   public RouterState quiesce(String cutoverId, CutoverPlan plan) {
     Proxies p = new Proxies(plan);
-    p.readAll(); // every instance has the backend and both servers before anything changes
+    // Every instance has the backend and both servers, and takes changes, before anything changes.
+    p.readAll();
+    p.requireAdmin();
     // First no new session anywhere, then end the open ones: ended earlier, a client could
     // reconnect through an instance not yet in maint.
     for (RuntimeApi api : p.apis) {
@@ -70,11 +72,11 @@ public final class HaproxyRouter implements TrafficRouter {
       throw new RouterUnavailableException(
           "haproxy router: backend "
               + p.backend
-              + " still has sessions or an open server after "
-              + p.timeout()
-              + " (router.timeout): "
+              + " still has sessions or an open server "
+              + p.timeoutText()
+              + " after maint and shutdown sessions: "
               + sessions(p, views)
-              + "; is another tool enabling the servers?");
+              + " (a server open again was enabled by someone else)");
     }
     return new RouterState(
         null,
@@ -97,6 +99,7 @@ public final class HaproxyRouter implements TrafficRouter {
     Proxies p = new Proxies(plan);
     Side other = target.other();
     List<Backend> before = p.readAll();
+    p.requireAdmin();
     for (int i = 0; i < before.size(); i++) {
       Backend b = before.get(i);
       refuseBothOpen(p, p.apis.get(i), b);
@@ -137,9 +140,9 @@ public final class HaproxyRouter implements TrafficRouter {
         throw new RouterUnavailableException(
             "haproxy router: "
                 + p.label(target)
-                + " was set ready but is not usable after "
-                + p.timeout()
-                + " (router.timeout): "
+                + " was set ready but is not usable "
+                + p.timeoutText()
+                + ": "
                 + p.states(views)
                 + "; a server down by health check means HAProxy cannot reach the "
                 + target.word()

@@ -59,9 +59,35 @@ final class Proxies {
     this.apis = List.copyOf(list);
   }
 
-  Duration timeout() {
-    return timeout;
+  /** {@code after 10s (router.timeout)}. */
+  String timeoutText() {
+    return "after " + spec.timeout() + " (router.timeout)";
   }
+
+  /**
+   * Every instance's runtime API is at level admin, asked without changing anything, so that a
+   * read-only socket on the second instance does not leave the first one half changed.
+   */
+  void requireAdmin() {
+    for (RuntimeApi api : apis) {
+      String level = level(api);
+      if (!"admin".equals(level)) {
+        throw failure(
+            api.field,
+            "HAProxy at "
+                + api.url
+                + " answers level '"
+                + CappedBody.excerpt(level)
+                + "' to show cli level; set server and shutdown sessions need level admin",
+            ADMIN_FIX,
+            FailureTypes.PERMISSION);
+      }
+    }
+  }
+
+  static final String ADMIN_FIX =
+      "declare the socket with level admin in haproxy.cfg's global section (stats socket"
+          + " /run/haproxy/admin.sock mode 600 level admin) and reload HAProxy";
 
   String server(Side side) {
     return side == Side.SOURCE ? spec.sourceServer() : spec.destinationServer();
@@ -226,8 +252,7 @@ final class Proxies {
               + " answered 'Permission denied' to '"
               + command
               + "': its stats socket is not at level admin",
-          "declare the socket with level admin in haproxy.cfg's global section (stats socket"
-              + " /run/haproxy/admin.sock mode 600 level admin) and reload HAProxy",
+          ADMIN_FIX,
           FailureTypes.PERMISSION);
     }
   }
