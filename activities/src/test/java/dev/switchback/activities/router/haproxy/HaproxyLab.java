@@ -165,6 +165,16 @@ final class HaproxyLab {
             + "/?user=root&connectTimeout=3000&socketTimeout=10000");
   }
 
+  /** MySQL's own driver, as a MySQL application connects. */
+  static Connection mysqlDriver(int port) throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:mysql://"
+            + HOST
+            + ":"
+            + port
+            + "/?user=root&connectTimeout=3000&socketTimeout=10000&sslMode=DISABLED");
+  }
+
   static Connection postgres(int port) throws SQLException {
     return DriverManager.getConnection(
         "jdbc:postgresql://"

@@ -66,14 +66,18 @@ class HaproxyRouterTest {
   void quiesceEndsAnOpenSessionAndRefusesNewConnections() throws Exception {
     CutoverPlan plan = plan(Engine.MARIADB.backend, TCP);
     try (Connection open = HaproxyLab.mariadb(Engine.MARIADB.frontend);
-        Statement s = open.createStatement()) {
+        Statement s = open.createStatement();
+        Connection mysqlDriver = HaproxyLab.mysqlDriver(Engine.MARIADB.frontend);
+        Statement m = mysqlDriver.createStatement()) {
       assertEquals(3307, HaproxyLab.port(s, Engine.MARIADB));
+      assertEquals(3307, HaproxyLab.port(m, Engine.MARIADB));
 
       RouterState quiesced = router.quiesce(CUTOVER, plan);
 
       assertTrue(quiesced.quiesced(), quiesced.toString());
       assertNull(quiesced.target());
       assertTrue(quiesced.detail().contains("no session left"), quiesced.detail());
+      System.out.println("quiesce with one open session: " + quiesced.detail());
       // The open session was ended by HAProxy: its next statement fails, as after a lost
       // connection; a new connection is closed before the server's greeting.
       SQLException ended =
@@ -82,6 +86,12 @@ class HaproxyRouterTest {
       SQLException refused =
           assertThrows(SQLException.class, () -> HaproxyLab.mariadb(Engine.MARIADB.frontend));
       System.out.println("MariaDB Connector/J, new connection while quiesced: " + refused);
+      SQLException mysqlEnded =
+          assertThrows(SQLException.class, () -> HaproxyLab.port(m, Engine.MARIADB));
+      System.out.println("MySQL Connector/J, open session after quiesce: " + mysqlEnded);
+      SQLException mysqlRefused =
+          assertThrows(SQLException.class, () -> HaproxyLab.mysqlDriver(Engine.MARIADB.frontend));
+      System.out.println("MySQL Connector/J, new connection while quiesced: " + mysqlRefused);
     }
     assertEquals("maint", word(TCP, Engine.MARIADB.backend, "src"));
     assertEquals("maint", word(TCP, Engine.MARIADB.backend, "dst"));
