@@ -210,6 +210,23 @@ class DatabaseActivitiesImplTest {
   }
 
   @Test
+  void preflightReportsTheRoutersOwnChecks() {
+    router.preflight =
+        List.of(
+            PreflightCheck.warning("exposed", "anyone can reach it"),
+            new PreflightCheck("level admin", false, "level user"));
+
+    PreflightReport r = activities.preflight(CUTOVER, PLAN);
+
+    assertFalse(r.ok());
+    assertEquals(
+        List.of(
+            PreflightCheck.warning("router: exposed", "anyone can reach it"),
+            new PreflightCheck("router: level admin", false, "level user")),
+        r.checks().stream().filter(c -> c.check().startsWith("router: ")).toList());
+  }
+
+  @Test
   void preflightReportsAnUnknownEngineAsAFailedCheck() {
     CutoverPlan plan = withDestinationEngine(PLAN, "oracle");
 

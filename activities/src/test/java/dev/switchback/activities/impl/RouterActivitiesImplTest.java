@@ -9,14 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.RouterActivities;
 import dev.switchback.activities.router.ManualRouter;
+import dev.switchback.activities.router.RouterUnavailableException;
+import dev.switchback.activities.router.haproxy.HaproxyRouter;
 import dev.switchback.activities.spi.Registry;
 import dev.switchback.messages.values.RouterState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.RouterInstance;
 import dev.switchback.plan.RouterSpec;
 import dev.switchback.plan.Thresholds;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +35,11 @@ class RouterActivitiesImplTest {
   void setUp() {
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(
-        new RouterActivitiesImpl(new Registry().router(new ManualRouter()).router(recording)));
+        new RouterActivitiesImpl(
+            new Registry()
+                .router(new ManualRouter())
+                .router(recording)
+                .router(new HaproxyRouter())));
     activities = env.newActivityStub(RouterActivities.class, TestPlans.OPTIONS);
   }
 
@@ -92,5 +100,38 @@ class RouterActivitiesImplTest {
 
     assertEquals(FailureTypes.INVALID_PLAN, f.getType());
     assertTrue(f.getOriginalMessage().contains("router.type 'pgbouncer'"), f.getOriginalMessage());
+  }
+
+  @Test
+  void haproxyFailuresReachTheWorkflowRetryableOrNotAsTheyAre() {
+    // Nothing listens on port 1.
+    CutoverPlan unreachable =
+        plan(
+            Thresholds.defaults(),
+            RouterSpec.haproxy(
+                List.of(new RouterInstance("tcp://127.0.0.1:1", null)), "app", "src", "dst", "2s"),
+            true);
+    CutoverPlan sameServer =
+        plan(
+            Thresholds.defaults(),
+            RouterSpec.haproxy(
+                List.of(new RouterInstance("tcp://127.0.0.1:1", null)), "app", "src", "src", "2s"),
+            true);
+
+    ApplicationFailure down =
+        TestPlans.failure(() -> activities.quiesceApplication(CUTOVER, unreachable));
+    ApplicationFailure invalid =
+        TestPlans.failure(() -> activities.pointApplication(CUTOVER, sameServer, Side.SOURCE));
+
+    assertEquals(RouterUnavailableException.class.getName(), down.getType());
+    assertFalse(down.isNonRetryable());
+    assertTrue(
+        down.getOriginalMessage().startsWith("router.instances[0].url tcp://127.0.0.1:1: "),
+        down.getOriginalMessage());
+    assertEquals(FailureTypes.INVALID_PLAN, invalid.getType());
+    assertTrue(invalid.isNonRetryable());
+    assertTrue(
+        invalid.getOriginalMessage().startsWith("router.destinationServer: the same server"),
+        invalid.getOriginalMessage());
   }
 }
