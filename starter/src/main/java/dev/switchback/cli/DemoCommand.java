@@ -29,7 +29,12 @@ import picocli.CommandLine.Option;
           + " writing application, write the plan (YAML, approval gates) to FILE and keep the"
           + " application writing until Ctrl-C; no worker, no workflow. Run those with any"
           + " Temporal client (see docs/interop.md). On Ctrl-C the application's writes are"
-          + " checked on the side it ends on: exit 0 when none was lost, duplicated or failed."
+          + " checked on the side it ends on: exit 0 when none was lost, duplicated or failed.",
+      "--router pgbouncer (engine postgres) or --engine mariadb --router haproxy: the application"
+          + " is pgbench or sysbench, writing through the lab's PgBouncers or HAProxy for"
+          + " --duration; the figures come from the tool's own output, then the sides are"
+          + " compared. Exit 0 when the cutover ended as expected, no transaction failed, the"
+          + " sides match and the load's invariants hold."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(
@@ -66,9 +71,26 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--soak",
-      defaultValue = "5s",
-      description = "Soak after the switch (default ${DEFAULT-VALUE}).")
+      description =
+          "Soak after the switch (default 5s; 1s with --router, whose finalize gate waits"
+              + " for the load).")
   String soak;
+
+  @Option(
+      names = "--router",
+      paramLabel = "TYPE",
+      description =
+          "Run the load generator demo through a proxy router: pgbouncer (pgbench, engine"
+              + " postgres) or haproxy (sysbench, engine mariadb).")
+  String router;
+
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description =
+          "With --router: how long the load generator runs, from the quiesce gate on; it must"
+              + " outlast the switch and a rollback (default 10s).")
+  String duration;
 
   @Option(
       names = "--port",
@@ -101,6 +123,9 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Output out = output;
+    if (soak == null) {
+      soak = router != null ? "1s" : "5s";
+    }
     if (!Durations.valid(soak)) {
       throw new CliException(2, "--soak '" + soak + "' is not a duration: write e.g. 5s or 2m");
     }
@@ -127,9 +152,25 @@ final class DemoCommand implements Callable<Integer> {
               + planOut.toAbsolutePath().getParent()
               + " does not exist; create it or write the plan elsewhere");
     }
+    if (router == null && duration != null) {
+      throw new CliException(2, "--duration is for the --router demos: add --router, or drop it");
+    }
+    if (duration != null && !Durations.valid(duration)) {
+      throw new CliException(
+          2, "--duration '" + duration + "' is not a duration: write e.g. 15s or 1m");
+    }
+    if (router != null && (prepareOnly || interactive)) {
+      throw new CliException(
+          2,
+          "--router runs its own load generator and times the gates around it: drop "
+              + (prepareOnly ? "--prepare-only" : "--interactive"));
+    }
     Path repository = repository();
     if (prepareOnly) {
       return prepareOnly(repository);
+    }
+    if (router != null) {
+      return RouterDemoCommand.run(this, repository);
     }
     DemoOptions demoOptions =
         new DemoOptions(

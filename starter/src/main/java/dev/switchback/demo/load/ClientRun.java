@@ -72,6 +72,22 @@ public record ClientRun(
     return completions.isEmpty() ? 0 : completions.lastKey() * 1000;
   }
 
+  /** One line for people: what the tool said, in its words' order. */
+  public String summary() {
+    return String.format(
+        "%s %s: %d transactions acknowledged, %d failed, %d client(s) aborted, longest transaction"
+            + " %s, %d error(s), %d reconnect(s)%s",
+        tool,
+        completed ? "ended" : "did not end normally (exit " + exitCodes + ")",
+        transactions,
+        failed,
+        abortedClients,
+        maxLatencyMs == null ? "unknown" : Math.round(maxLatencyMs) + " ms",
+        errors,
+        reconnects,
+        errorsByCode.isEmpty() ? "" : ", errors by code " + errorsByCode);
+  }
+
   /** Several processes of one tool as one run: counts summed, the longest latency kept. */
   public static ClientRun merge(List<ClientRun> runs) {
     if (runs.size() == 1) {

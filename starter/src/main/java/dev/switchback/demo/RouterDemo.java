@@ -1,0 +1,320 @@
+package dev.switchback.demo;
+
+import dev.switchback.activities.support.Connections;
+import dev.switchback.activities.support.Secrets;
+import dev.switchback.demo.load.ClientRun;
+import dev.switchback.demo.load.LoadGenerator;
+import dev.switchback.messages.queries.CutoverStatus;
+import dev.switchback.messages.values.CutoverReport;
+import dev.switchback.messages.values.Outcome;
+import dev.switchback.messages.values.Side;
+import dev.switchback.messages.values.TimelineEntry;
+import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.GateSpec;
+import dev.switchback.plan.GatesSpec;
+import dev.switchback.worker.SwitchbackWorker;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A demo with an application nobody here wrote: a load generator (pgbench, sysbench) writes through
+ * a proxy router (PgBouncer, HAProxy) while the {@code Cutover} workflow switches it, and what the
+ * application saw comes from the tool's own output.
+ *
+ * <p>The load runs for a fixed time (the tools print their figures, and pgbench writes its log,
+ * only when they end), so the demo times the gates around it: the quiesce gate waits until the load
+ * has run on the source for {@link #WARM_UP}; the finalize gate waits until the load has ended and
+ * the sides were compared, since finalize ends the reverse instance that carries the destination's
+ * writes back. A rollback ends the workflow by itself; the load then goes on writing on the source
+ * until its time is up. The load must outlast the last resume, or the demo says so and fails.
+ */
+public final class RouterDemo {
+  /** How long the load writes on the source before the demo approves the quiesce gate. */
+  static final Duration WARM_UP = Duration.ofSeconds(2);
+
+  /** How long the reverse instance may take to carry the destination's last writes back. */
+  static final Duration SETTLE = Duration.ofSeconds(60);
+
+  private final RouterDemoLab lab;
+  private final DemoOptions options;
+  private final Duration duration;
+  private final Path repository;
+  private final PrintStream progress;
+
+  public RouterDemo(
+      RouterDemoLab lab,
+      DemoOptions options,
+      Duration duration,
+      Path repository,
+      PrintStream progress) {
+    this.lab = lab;
+    this.options = options;
+    this.duration = duration;
+    this.repository = repository;
+    this.progress = progress;
+  }
+
+  /** The router demos by router type; each runs on one engine. */
+  public static RouterDemoLab lab(String router, String engine, Path repository) {
+    RouterDemoLab lab =
+        switch (router) {
+          case "pgbouncer" -> new PgbenchDemoLab();
+          case "haproxy" -> new SysbenchDemoLab(repository);
+          default ->
+              throw new IllegalArgumentException(
+                  "--router " + router + " has no demo; use pgbouncer or haproxy");
+        };
+    if (!lab.engine().equals(engine)) {
+      throw new IllegalArgumentException(
+          "--router "
+              + router
+              + " demos the "
+              + lab.engine()
+              + " lab, not "
+              + engine
+              + ": use --engine "
+              + lab.engine()
+              + " --router "
+              + router);
+    }
+    return lab;
+  }
+
+  /**
+   * The router demos' gates: quiesce and finalize wait for the demo's approval (it times them
+   * around the load), the switch follows at once. A run that dies leaves no cutover waiting long:
+   * the quiesce gate aborts after 10 minutes, the finalize gate rolls back.
+   */
+  static GatesSpec gates() {
+    return new GatesSpec(
+        new GateSpec("approval", "10m", "abort"),
+        new GateSpec("auto", null, null),
+        new GateSpec("approval", "10m", "rollback"));
+  }
+
+  /**
+   * What a router demo measured.
+   *
+   * @param engine the lab engine
+   * @param router the router type
+   * @param outcome how the cutover ended
+   * @param reason why it rolled back or failed
+   * @param writeOutageMs the workflow's write outage (fence to resume, both ways on a rollback)
+   * @param applicationTarget where the application points at the end
+   * @param commands the load generator's command lines
+   * @param loadSeconds how long the load ran (its fixed time)
+   * @param client what the load generator reported
+   * @param transactionsAfterLastResume transactions the load completed from the last resume on (the
+   *     application was writing again after the switch, or after the switch back)
+   * @param sides the comparison of the two sides
+   * @param invariants the load's invariants on the side the application ends on
+   * @param problems why the demo failed; empty when it passed
+   * @param wallTimeMs the whole demo, lab start to report
+   * @param report the workflow's report
+   */
+  public record Result(
+      String engine,
+      String router,
+      Outcome outcome,
+      String reason,
+      long writeOutageMs,
+      Side applicationTarget,
+      List<String> commands,
+      long loadSeconds,
+      ClientRun client,
+      long transactionsAfterLastResume,
+      SideCheck sides,
+      List<Invariant> invariants,
+      List<String> problems,
+      long wallTimeMs,
+      CutoverReport report) {
+
+    public boolean passed() {
+      return problems.isEmpty();
+    }
+  }
+
+  public Result run(Path historyFile) throws Exception {
+    long started = System.nanoTime();
+    for (String name : lab.labNames()) {
+      DemoLab.startLab(repository, name, progress);
+    }
+    Path work = Files.createTempDirectory("switchback-demo-" + lab.router());
+    try (Connections connections = new Connections(new Secrets(System.getenv(), Demo.scope()))) {
+      CutoverPlan plan = lab.prepare(connections, options, progress);
+      try (SwitchbackWorker worker = DemoCutover.startWorker(options, progress);
+          LoadGenerator load = lab.load(options, duration, work)) {
+        DemoCutover cutover = DemoCutover.start(worker.client(), plan, progress);
+        progress.println(
+            "cutover "
+                + plan.workflowId()
+                + " started"
+                + (options.rollback() ? " (a smoke test will fail: expect a rollback)" : ""));
+        Result r = drive(cutover, load, started);
+        if (historyFile != null) {
+          Files.writeString(
+              historyFile, worker.client().fetchHistory(plan.workflowId()).toJson(true));
+        }
+        return r;
+      }
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  private Result drive(DemoCutover cutover, LoadGenerator load, long started) throws Exception {
+    List<String> problems = new ArrayList<>();
+    Duration loadDeadline = duration.plus(Duration.ofSeconds(60));
+    // The load starts once the forward instance is caught up and the cutover waits at its first
+    // gate: its fixed time is then spent on the switch, not on preflight.
+    CutoverStatus waiting =
+        cutover.await(s -> "quiesce".equals(s.pendingGate()), Duration.ofMinutes(3));
+    if (waiting == null) {
+      CutoverReport report = cutover.awaitResult(Duration.ofMinutes(1));
+      problems.add("the cutover ended before its quiesce gate: " + report.reason());
+      return result(report, load, null, 0, null, List.of(), problems, started);
+    }
+    load.start();
+    load.commands().forEach(c -> progress.println("load: " + c));
+    progress.println(
+        "load: "
+            + load.duration().toSeconds()
+            + " s; the quiesce gate is approved after "
+            + WARM_UP.toSeconds()
+            + " s of writes on the source");
+    Thread.sleep(WARM_UP.toMillis());
+    cutover.approve("quiesce", options.approver(), "the load has written on the source");
+    // A completed cutover waits at finalize; a rollback ends the workflow.
+    CutoverStatus atFinalize = cutover.await(s -> "finalize".equals(s.pendingGate()), loadDeadline);
+    progress.println("load: waiting for the load generator to end (its fixed time)");
+    ClientRun client = load.await(loadDeadline);
+    progress.println("load: " + client.summary());
+    SideCheck sides = null;
+    Side finalSide = null;
+    if (atFinalize != null) {
+      // The reverse instance still runs: wait until it has carried the destination's last writes
+      // back, then let finalize end it.
+      sides = awaitIdentical();
+      progress.println("sides: " + sides.detail());
+      finalSide = Side.DESTINATION;
+      cutover.approve(
+          "finalize",
+          options.approver(),
+          "the load ended and the sides were compared: "
+              + (sides.passed() ? "identical" : "they differ"));
+    }
+    CutoverReport report = cutover.awaitResult(Duration.ofMinutes(5));
+    if (report.outcome() == Outcome.ROLLED_BACK) {
+      sides = lab.destinationOnSource();
+      progress.println("sides: " + sides.detail());
+      finalSide = Side.SOURCE;
+    }
+    List<Invariant> invariants = finalSide == null ? List.of() : lab.invariants(finalSide, client);
+    invariants.forEach(i -> progress.println("invariant " + i));
+    long lastResume = lastResume(report);
+    long after = lastResume == 0 ? 0 : client.transactionsFrom(lastResume);
+    Outcome expected = options.rollback() ? Outcome.ROLLED_BACK : Outcome.COMPLETED;
+    if (report.outcome() != expected) {
+      problems.add("the cutover ended " + report.outcome() + ", expected " + expected);
+    } else if (options.rollback() && (report.tests() == null || report.tests().passed())) {
+      // Rolled back, but not for the planted failing test: something else went wrong.
+      problems.add("the cutover rolled back before its smoke tests failed: " + report.reason());
+    }
+    if (!client.completed()) {
+      problems.add(
+          client.tool()
+              + " did not end normally (exit "
+              + client.exitCodes()
+              + "): "
+              + String.join("; ", client.messages()));
+    }
+    if (client.failed() > 0 || client.abortedClients() > 0) {
+      problems.add(
+          client.failed()
+              + " transaction(s) failed and "
+              + client.abortedClients()
+              + " client(s) aborted");
+    }
+    if (lastResume == 0 || after == 0) {
+      problems.add(
+          "the load ended before the application wrote again after the last resume: raise"
+              + " --duration (it was "
+              + duration.toSeconds()
+              + " s)");
+    }
+    if (sides == null) {
+      problems.add(
+          "the sides were not compared: the cutover neither waited at finalize nor"
+              + " rolled back");
+    } else if (!sides.passed()) {
+      problems.add("sides: " + sides.detail());
+    }
+    invariants.stream()
+        .filter(i -> !i.holds())
+        .forEach(i -> problems.add("invariant broken: " + i.name() + " (" + i.detail() + ")"));
+    return result(report, load, client, after, sides, invariants, problems, started);
+  }
+
+  /** Compares until the sides are identical, {@link #SETTLE} at most; returns the last look. */
+  private SideCheck awaitIdentical() throws Exception {
+    long deadline = System.nanoTime() + SETTLE.toNanos();
+    SideCheck check = lab.compareSides();
+    while (!check.passed() && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+      check = lab.compareSides();
+    }
+    return check;
+  }
+
+  // The end of the last resumeApplication that succeeded: the switch, or the switch back.
+  private static long lastResume(CutoverReport report) {
+    long last = 0;
+    for (TimelineEntry e : report.timeline()) {
+      if ("resumeApplication".equals(e.step()) && "OK".equals(e.outcome())) {
+        last = Math.max(last, e.endedAtMillis());
+      }
+    }
+    return last;
+  }
+
+  private Result result(
+      CutoverReport report,
+      LoadGenerator load,
+      ClientRun client,
+      long after,
+      SideCheck sides,
+      List<Invariant> invariants,
+      List<String> problems,
+      long started) {
+    return new Result(
+        lab.engine(),
+        lab.router(),
+        report.outcome(),
+        report.reason(),
+        report.writeOutageMs(),
+        report.applicationTarget(),
+        load.commands(),
+        load.duration().toSeconds(),
+        client,
+        after,
+        sides,
+        invariants,
+        problems,
+        (System.nanoTime() - started) / 1_000_000,
+        report);
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory: the system cleans it eventually
+    }
+  }
+}
