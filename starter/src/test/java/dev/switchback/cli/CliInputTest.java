@@ -68,6 +68,27 @@ class CliInputTest {
   }
 
   @Test
+  void aRouterDemoWhoseOptionsCannotWorkIsRefusedBeforeAnythingStarts() {
+    Cli.Result engine = Cli.run("demo", "--engine", "mariadb", "--router", "pgbouncer");
+    assertEquals(2, engine.exitCode(), engine.toString());
+    assertTrue(
+        engine.err().contains("use --engine postgres --router pgbouncer"), engine.toString());
+    Cli.Result unknown = Cli.run("demo", "--router", "envoy");
+    assertEquals(2, unknown.exitCode(), unknown.toString());
+    assertTrue(unknown.err().contains("use pgbouncer or haproxy"), unknown.toString());
+    Cli.Result alone = Cli.run("demo", "--duration", "20s");
+    assertEquals(2, alone.exitCode(), alone.toString());
+    assertTrue(alone.err().contains("--duration is for the --router demos"), alone.toString());
+    Cli.Result shortLoad = Cli.run("demo", "--router", "pgbouncer", "--duration", "2s");
+    assertEquals(2, shortLoad.exitCode(), shortLoad.toString());
+    assertTrue(shortLoad.err().contains("must outlast the switch"), shortLoad.toString());
+    Cli.Result gates =
+        Cli.run("demo", "--engine", "mariadb", "--router", "haproxy", "--interactive");
+    assertEquals(2, gates.exitCode(), gates.toString());
+    assertTrue(gates.err().contains("times the gates around it"), gates.toString());
+  }
+
+  @Test
   void anUnknownFieldIsNamedWithTheFieldsThatExist() {
     Path plan =
         Plans.write(
