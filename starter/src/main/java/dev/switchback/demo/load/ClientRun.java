@@ -31,8 +31,8 @@ import java.util.TreeMap;
  * @param refusedConnects connection attempts refused while reconnecting
  * @param errorsByCode the tool's error lines by code (MySQL error number, or PostgreSQL's message
  *     kind: {@code FATAL}, {@code ERROR})
- * @param completions transactions completed per second (Unix epoch second to count), to tell when
- *     the load flowed
+ * @param completions transactions completed, by when (Unix epoch milliseconds: each transaction's
+ *     end for pgbench, each per-second report's start for sysbench), to tell when the load flowed
  * @param messages the first of the tool's error lines, as printed
  */
 public record ClientRun(
@@ -60,16 +60,16 @@ public record ClientRun(
     messages = List.copyOf(messages);
   }
 
-  /** Transactions completed from the second that holds {@code epochMillis} on. */
+  /** Transactions completed from {@code epochMillis} on. */
   public long transactionsFrom(long epochMillis) {
-    return completions.tailMap(Math.floorDiv(epochMillis, 1000), true).values().stream()
+    return completions.tailMap(epochMillis, true).values().stream()
         .mapToLong(Long::longValue)
         .sum();
   }
 
-  /** When the last transaction completed (the start of its second), or 0 when none did. */
+  /** When the last transaction completed, or 0 when none did. */
   public long lastCompletionMillis() {
-    return completions.isEmpty() ? 0 : completions.lastKey() * 1000;
+    return completions.isEmpty() ? 0 : completions.lastKey();
   }
 
   /** One line for people: what the tool said, in its words' order. */

@@ -51,11 +51,11 @@ public final class PgbenchOutput {
       if (f.length < 6) {
         continue;
       }
-      long epoch = Long.parseLong(f[4]);
+      long ended = Long.parseLong(f[4]) * 1000 + Long.parseLong(f[5]) / 1000;
       if (f[2].chars().allMatch(Character::isDigit)) {
         double micros = Double.parseDouble(f[2]);
         maxMicros = maxMicros == null ? micros : Math.max(maxMicros, micros);
-        completions.merge(epoch, 1L, Long::sum);
+        completions.merge(ended, 1L, Long::sum);
         logged++;
       } else {
         // "failed", "skipped", "serialization" or "deadlock" instead of a time

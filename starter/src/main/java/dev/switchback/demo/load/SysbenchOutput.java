@@ -57,8 +57,9 @@ public final class SysbenchOutput {
       long second = Long.parseLong(i.group(1));
       long count = Math.round(Double.parseDouble(i.group(2)));
       if (count > 0) {
-        // "[ Ns ]" covers the second that ends N seconds after the start.
-        completions.merge(Math.floorDiv(startMillis, 1000) + second - 1, count, Long::sum);
+        // "[ Ns ]" covers the second that ends N seconds after the start: counted at its start,
+        // so what counts as after a moment did complete after it.
+        completions.merge(startMillis + (second - 1) * 1000, count, Long::sum);
       }
       reported += count;
     }

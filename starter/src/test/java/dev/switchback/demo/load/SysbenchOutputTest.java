@@ -41,14 +41,21 @@ class SysbenchOutputTest {
     assertEquals(1639.79, run.maxLatencyMs(), 1e-9);
     assertEquals(Map.of("2013", 4L, "2013 (connect)", 295L), run.errorsByCode());
     // Per-second reports: nothing in the third second, the backlog in the fourth.
+    long t0 = start + 400;
     assertEquals(
         Map.of(
-            1_796_400_000L, 87L,
-            1_796_400_001L, 35L,
-            1_796_400_003L, 257L,
-            1_796_400_004L, 93L,
-            1_796_400_005L, 81L,
-            1_796_400_006L, 101L),
+            t0,
+            87L,
+            t0 + 1_000,
+            35L,
+            t0 + 3_000,
+            257L,
+            t0 + 4_000,
+            93L,
+            t0 + 5_000,
+            81L,
+            t0 + 6_000,
+            101L),
         run.completions());
     assertEquals(93 + 81 + 101, run.transactionsFrom(start + 4_000));
   }
