@@ -83,6 +83,7 @@ final class RouterDemoCommand {
       json.put("clientRefusedConnects", client.refusedConnects());
       json.put("clientMessages", client.messages());
       json.put("clientTransactionsAfterLastResume", r.transactionsAfterLastResume());
+      json.put("loadAfterLastResumeMs", r.loadAfterLastResumeMs());
     }
     if (r.sides() != null) {
       json.put("sidesCompared", r.sides().kind());
@@ -109,7 +110,9 @@ final class RouterDemoCommand {
           c.summary()
               + "; "
               + r.transactionsAfterLastResume()
-              + " completed after the last resume");
+              + " completed after the last resume, the last "
+              + Durations.human(r.loadAfterLastResumeMs())
+              + " after it");
     }
     if (r.sides() != null) {
       lines.add("sides (" + r.sides().kind() + "): " + r.sides().detail());

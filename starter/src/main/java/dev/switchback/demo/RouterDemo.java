@@ -112,6 +112,8 @@ public final class RouterDemo {
    * @param client what the load generator reported
    * @param transactionsAfterLastResume transactions the load completed from the last resume on (the
    *     application was writing again after the switch, or after the switch back)
+   * @param loadAfterLastResumeMs from the last resume to the load's last completed transaction: the
+   *     margin the load's fixed time left (sysbench: to the start of its last report)
    * @param sides the comparison of the two sides
    * @param invariants the load's invariants on the side the application ends on
    * @param problems why the demo failed; empty when it passed
@@ -129,6 +131,7 @@ public final class RouterDemo {
       long loadSeconds,
       ClientRun client,
       long transactionsAfterLastResume,
+      long loadAfterLastResumeMs,
       SideCheck sides,
       List<Invariant> invariants,
       List<String> problems,
@@ -178,7 +181,7 @@ public final class RouterDemo {
     if (waiting == null) {
       CutoverReport report = cutover.awaitResult(Duration.ofMinutes(1));
       problems.add("the cutover ended before its quiesce gate: " + report.reason());
-      return result(report, load, null, 0, null, List.of(), problems, started);
+      return result(report, load, null, 0, 0, null, List.of(), problems, started);
     }
     load.start();
     load.commands().forEach(c -> progress.println("load: " + c));
@@ -219,6 +222,10 @@ public final class RouterDemo {
     invariants.forEach(i -> progress.println("invariant " + i));
     long lastResume = lastResume(report);
     long after = lastResume == 0 ? 0 : client.transactionsFrom(lastResume);
+    long margin =
+        lastResume == 0 || client.lastCompletionMillis() == 0
+            ? 0
+            : client.lastCompletionMillis() - lastResume;
     Outcome expected = options.rollback() ? Outcome.ROLLED_BACK : Outcome.COMPLETED;
     if (report.outcome() != expected) {
       problems.add("the cutover ended " + report.outcome() + ", expected " + expected);
@@ -258,7 +265,7 @@ public final class RouterDemo {
     invariants.stream()
         .filter(i -> !i.holds())
         .forEach(i -> problems.add("invariant broken: " + i.name() + " (" + i.detail() + ")"));
-    return result(report, load, client, after, sides, invariants, problems, started);
+    return result(report, load, client, after, margin, sides, invariants, problems, started);
   }
 
   /** Compares until the sides are identical, {@link #SETTLE} at most; returns the last look. */
@@ -288,6 +295,7 @@ public final class RouterDemo {
       LoadGenerator load,
       ClientRun client,
       long after,
+      long margin,
       SideCheck sides,
       List<Invariant> invariants,
       List<String> problems,
@@ -303,6 +311,7 @@ public final class RouterDemo {
         load.duration().toSeconds(),
         client,
         after,
+        margin,
         sides,
         invariants,
         problems,
