@@ -16,6 +16,7 @@ import dev.switchback.activities.redis.RedisEngine;
 import dev.switchback.activities.redis.RedisProvider;
 import dev.switchback.activities.router.ManualRouter;
 import dev.switchback.activities.router.WebhookRouter;
+import dev.switchback.activities.router.pgbouncer.PgBouncerRouter;
 import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.sqlserver.SqlServerEngine;
 import dev.switchback.activities.support.Connections;
@@ -59,7 +60,8 @@ public final class Wiring {
         .engine(new OracleEngine())
         .engine(new MongoEngine())
         .router(new ManualRouter())
-        .router(new WebhookRouter(secrets));
+        .router(new WebhookRouter(secrets))
+        .router(new PgBouncerRouter(secrets));
   }
 
   /**

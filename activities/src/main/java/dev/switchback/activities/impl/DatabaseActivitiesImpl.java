@@ -189,6 +189,8 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
                       + r.detail()
                       + "); a cutover starts with the application on the source.");
         });
+    // What the router needs beyond its state (PgBouncer: admin user, databases file, pooling).
+    many(checks, "router", () -> registry.router(plan.router().type()).preflight(cutoverId, plan));
   }
 
   /**

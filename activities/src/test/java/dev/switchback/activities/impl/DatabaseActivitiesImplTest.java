@@ -210,6 +210,23 @@ class DatabaseActivitiesImplTest {
   }
 
   @Test
+  void preflightListsTheRoutersOwnChecks() {
+    router.preflight =
+        List.of(
+            new PreflightCheck("router: proxy a: admin console", true, "admin"),
+            new PreflightCheck("router: proxy a: pool mode", false, "session pooling"));
+
+    PreflightReport r = activities.preflight(CUTOVER, PLAN);
+
+    assertFalse(r.ok());
+    assertEquals(
+        List.of("router: proxy a: pool mode"),
+        r.checks().stream().filter(c -> !c.ok()).map(PreflightCheck::check).toList());
+    assertTrue(
+        r.checks().stream().anyMatch(c -> c.check().equals("router: proxy a: admin console")));
+  }
+
+  @Test
   void preflightReportsAnUnknownEngineAsAFailedCheck() {
     CutoverPlan plan = withDestinationEngine(PLAN, "oracle");
 

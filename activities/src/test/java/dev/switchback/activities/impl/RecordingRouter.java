@@ -1,6 +1,7 @@
 package dev.switchback.activities.impl;
 
 import dev.switchback.activities.spi.TrafficRouter;
+import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.RouterState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
@@ -12,6 +13,9 @@ final class RecordingRouter implements TrafficRouter {
   final List<String> calls = new CopyOnWriteArrayList<>();
   private final String name;
   volatile boolean fail;
+
+  /** What {@link #preflight} answers. */
+  volatile List<PreflightCheck> preflight = List.of();
 
   RecordingRouter(String name) {
     this.name = name;
@@ -48,5 +52,10 @@ final class RecordingRouter implements TrafficRouter {
   @Override
   public RouterState state(String cutoverId, CutoverPlan plan) {
     return answer("state", Side.SOURCE, false);
+  }
+
+  @Override
+  public List<PreflightCheck> preflight(String cutoverId, CutoverPlan plan) {
+    return preflight;
   }
 }

@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.RouterActivities;
 import dev.switchback.activities.router.ManualRouter;
+import dev.switchback.activities.router.pgbouncer.PgBouncerRouter;
 import dev.switchback.activities.spi.Registry;
+import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.RouterState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
+import dev.switchback.plan.RouterInstance;
 import dev.switchback.plan.RouterSpec;
 import dev.switchback.plan.Thresholds;
 import io.temporal.failure.ApplicationFailure;
@@ -83,14 +86,44 @@ class RouterActivitiesImplTest {
   @Test
   void unknownRouterIsAnInvalidPlan() {
     CutoverPlan plan =
-        plan(
-            Thresholds.defaults(),
-            new RouterSpec("pgbouncer", "postgres://pgb:6432/x", null, "5s", null),
-            true);
+        plan(Thresholds.defaults(), new RouterSpec("carrier-pigeon", null, null, "5s", null), true);
 
     ApplicationFailure f = TestPlans.failure(() -> activities.quiesceApplication(CUTOVER, plan));
 
     assertEquals(FailureTypes.INVALID_PLAN, f.getType());
-    assertTrue(f.getOriginalMessage().contains("router.type 'pgbouncer'"), f.getOriginalMessage());
+    assertTrue(
+        f.getOriginalMessage().contains("router.type 'carrier-pigeon'"), f.getOriginalMessage());
+  }
+
+  @Test
+  void pgbouncerPlansGoToThePgBouncerRouterWhichChecksTheFieldsFirst() {
+    TestActivityEnvironment pgbEnv = TestActivityEnvironment.newInstance();
+    try {
+      pgbEnv.registerActivitiesImplementations(
+          new RouterActivitiesImpl(
+              new Registry().router(new PgBouncerRouter(new Secrets(java.util.Map.of())))));
+      RouterActivities pgb = pgbEnv.newActivityStub(RouterActivities.class, TestPlans.OPTIONS);
+      CutoverPlan plan =
+          plan(
+              Thresholds.defaults(),
+              RouterSpec.pgbouncer(
+                  java.util.List.of(
+                      new RouterInstance(
+                          "postgres://switchback@127.0.0.1:6432/pgbouncer",
+                          "/etc/pgbouncer/db.ini")),
+                  null,
+                  null,
+                  "5s"),
+              true);
+
+      ApplicationFailure f = TestPlans.failure(() -> pgb.quiesceApplication(CUTOVER, plan));
+
+      assertEquals(FailureTypes.INVALID_PLAN, f.getType());
+      assertTrue(
+          f.getOriginalMessage().startsWith("router.database: missing for router pgbouncer"),
+          f.getOriginalMessage());
+    } finally {
+      pgbEnv.close();
+    }
   }
 }

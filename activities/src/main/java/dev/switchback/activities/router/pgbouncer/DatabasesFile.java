@@ -214,6 +214,16 @@ public final class DatabasesFile {
       try {
         Files.createFile(
             lock, PosixFilePermissions.asFileAttribute(Files.getPosixFilePermissions(real)));
+        // So that a worker running as the file's owner or group can take it too.
+        PosixFileAttributes file = Files.readAttributes(real, PosixFileAttributes.class);
+        PosixFileAttributeView view =
+            Files.getFileAttributeView(lock, PosixFileAttributeView.class);
+        try {
+          view.setGroup(file.group());
+          view.setOwner(file.owner());
+        } catch (IOException notAllowed) {
+          // a worker that may not give files away keeps the lock file as its own
+        }
       } catch (java.nio.file.FileAlreadyExistsException raced) {
         // another writer made it first
       }
