@@ -30,7 +30,7 @@ import org.postgresql.util.ServerErrorMessage;
  *
  * <p>pgjdbc 42.7 runs {@code SET extra_float_digits} after login to any server that reports a
  * version below 12, and PgBouncer's console reports its own ({@code 1.18.0/bouncer}) and refuses
- * that {@code SET} before PgBouncer 1.25 ("SET failed", pgbouncer issue 1509); {@code
+ * that {@code SET} ("SET failed") up to PgBouncer 1.25.2 at least (pgbouncer issue 1509); {@code
  * ignore_startup_parameters} does not help, since the driver sends it as a query, not at startup.
  * The driver skips those queries on a connection that has the {@code replication} property (a
  * replication connection takes no {@code SET}), and sends the property to the server only when told
