@@ -126,6 +126,66 @@ class PgBouncerRouterTest {
   }
 
   @Test
+  void aRetriedQuiesceFindsThePausePendingAndWaitsForWhatItWaitsFor() throws Exception {
+    try (PgBouncerLab.Fixture f = new PgBouncerLab.Fixture()) {
+      CutoverPlan plan = f.plan("20s", A, B);
+      Pending earlier = pendingPause(f);
+
+      Future<RouterState> retried = clients.submit(() -> router.quiesce(CUTOVER, plan));
+      assertFalse(retried.isDone(), "waits for the open transaction");
+      earlier.open.commit();
+
+      RouterState quiesced = retried.get(30, TimeUnit.SECONDS);
+      assertTrue(quiesced.quiesced());
+      assertTrue(
+          quiesced.detail().contains("already paused on PgBouncer " + HOST + ":" + A),
+          quiesced.detail());
+      earlier.end();
+      assertTrue(f.paused(A) && f.paused(B));
+    }
+  }
+
+  @Test
+  void aRetriedQuiesceThatTimesOutLeavesAPauseItDidNotSendToTheRollback() throws Exception {
+    try (PgBouncerLab.Fixture f = new PgBouncerLab.Fixture()) {
+      CutoverPlan plan = f.plan("1s", A);
+      Pending earlier = pendingPause(f);
+
+      ApplicationFailure e =
+          assertThrows(ApplicationFailure.class, () -> router.quiesce(CUTOVER, plan));
+
+      assertTrue(
+          e.getOriginalMessage().contains("Nothing was paused by this call"), e.getMessage());
+      assertTrue(f.paused(A), "the rollback's resume ends it, as after any failed quiesce");
+      earlier.open.commit();
+      earlier.end();
+      router.resume(CUTOVER, plan);
+      assertFalse(f.paused(A));
+    }
+  }
+
+  /** An open transaction through A, and the PAUSE an earlier attempt sent waiting for it. */
+  private record Pending(Connection open, AdminConsole console, Future<?> pause) {
+    /** Waits for the PAUSE to answer (after the transaction ended) and closes its console. */
+    void end() throws Exception {
+      pause.get(30, TimeUnit.SECONDS);
+      console.close();
+    }
+  }
+
+  /** As left by an earlier attempt of the quiesce whose worker died while its PAUSE waited. */
+  private Pending pendingPause(PgBouncerLab.Fixture f) throws Exception {
+    Connection open = f.client(A);
+    open.setAutoCommit(false);
+    one(open, "SELECT 1");
+    AdminConsole console = PgBouncerLab.console(A);
+    Future<?> pause =
+        clients.submit(() -> console.command("PAUSE " + AdminConsole.quoted(f.db), null));
+    Await.until("the earlier PAUSE pending", WAIT, () -> f.paused(A), p -> p);
+    return new Pending(open, console, pause);
+  }
+
+  @Test
   void pointRewritesOnlyThatEntryThenPgBouncerConnectsToTheDestination() throws Exception {
     try (PgBouncerLab.Fixture f = new PgBouncerLab.Fixture()) {
       CutoverPlan plan = f.plan("10s", A, B);
