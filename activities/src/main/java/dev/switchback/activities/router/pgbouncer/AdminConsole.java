@@ -179,7 +179,7 @@ final class AdminConsole implements AutoCloseable {
     String said = serverMessage(e);
     if (said == null) {
       return new RouterUnavailableException(
-          where + ": " + call + " failed (" + e.getMessage() + "); retried", e);
+          where + ": " + call + " failed (" + e.getMessage() + ")", e);
     }
     if (said.contains("admin access needed") || said.contains("not allowed")) {
       return ApplicationFailure.newNonRetryableFailure(
@@ -201,7 +201,7 @@ final class AdminConsole implements AutoCloseable {
     String said = serverMessage(e);
     if (said == null) {
       return new RouterUnavailableException(
-          where + ": cannot reach the admin console (" + e.getMessage() + "); retried", e);
+          where + ": cannot reach the admin console (" + e.getMessage() + ")", e);
     }
     return ApplicationFailure.newNonRetryableFailure(
         where

@@ -284,7 +284,10 @@ public final class PgBouncerRouter implements TrafficRouter {
       return DatabasesFile.update(i.databasesFile(), edit);
     } catch (DatabasesFile.Problem e) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "router.database " + s.db() + ": " + e.getMessage(), FailureTypes.INVALID_PLAN);
+          e.permission()
+              ? fileName(i) + ": " + e.getMessage()
+              : "router.database " + s.db() + ": " + e.getMessage(),
+          e.permission() ? FailureTypes.PERMISSION : FailureTypes.INVALID_PLAN);
     } catch (NoSuchFileException e) {
       throw ApplicationFailure.newNonRetryableFailure(
           fileName(i)

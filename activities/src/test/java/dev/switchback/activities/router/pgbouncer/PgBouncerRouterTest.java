@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchback.activities.FailureTypes;
+import dev.switchback.activities.router.RouterUnavailableException;
 import dev.switchback.activities.support.Await;
 import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.RouterState;
@@ -22,6 +23,8 @@ import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.RouterInstance;
 import dev.switchback.plan.RouterSpec;
 import io.temporal.failure.ApplicationFailure;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.util.List;
@@ -161,6 +164,38 @@ class PgBouncerRouterTest {
       earlier.end();
       router.resume(CUTOVER, plan);
       assertFalse(f.paused(A));
+    }
+  }
+
+  @Test
+  void anUnreachableInstanceIsRetriedAndThePauseOnTheOthersUndone() throws Exception {
+    try (PgBouncerLab.Fixture f = new PgBouncerLab.Fixture()) {
+      int closed;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        closed = s.getLocalPort(); // nobody listens there once it is closed
+      }
+      CutoverPlan plan =
+          f.plan(
+              RouterSpec.pgbouncer(
+                  List.of(
+                      PgBouncerLab.instance(A),
+                      new RouterInstance(
+                          "postgres://switchback@" + HOST + ":" + closed + "/pgbouncer",
+                          databasesFile(B).toString())),
+                  f.db,
+                  null,
+                  "10s"));
+
+      RouterUnavailableException e =
+          assertThrows(RouterUnavailableException.class, () -> router.quiesce(CUTOVER, plan));
+
+      assertTrue(e.getMessage().contains("cannot reach the admin console"), e.getMessage());
+      // Whether A's PAUSE went out before B's refusal came back is a race; either way it is undone.
+      assertTrue(
+          e.getMessage().contains("Resumed '" + f.db + "' on PgBouncer " + HOST + ":" + A)
+              || e.getMessage().contains("Nothing was paused by this call"),
+          e.getMessage());
+      assertFalse(f.paused(A), "clients are not held while the step waits for its retry");
     }
   }
 
