@@ -1,9 +1,12 @@
 package dev.switchback.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchback.activities.redis.RedisEngine;
+import dev.switchback.activities.router.haproxy.HaproxyRouter;
+import dev.switchback.activities.spi.Registry;
 import java.util.IdentityHashMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,18 @@ class WiringTest {
       assertTrue(seen.size() == closeables.size(), "each closed once: " + closeables);
     } finally {
       for (AutoCloseable c : closeables) {
+        c.close();
+      }
+    }
+  }
+
+  @Test
+  void plansNamingTheHaproxyRouterReachIt() throws Exception {
+    Registry registry = Wiring.registry();
+    try {
+      assertInstanceOf(HaproxyRouter.class, registry.router("haproxy"));
+    } finally {
+      for (AutoCloseable c : registry.closeables()) {
         c.close();
       }
     }

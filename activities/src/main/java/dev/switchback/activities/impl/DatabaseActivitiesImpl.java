@@ -173,6 +173,13 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
           "data validation can run",
           () -> new PreflightCheck("", true, new DataValidator().preflight(connections, plan)));
     }
+    many(
+        checks,
+        "router",
+        () ->
+            registry.router(plan.router().type()).preflight(cutoverId, plan).stream()
+                .map(c -> c.withCheck("router: " + c.check()))
+                .toList());
     one(
         checks,
         "router state reachable",
@@ -189,8 +196,6 @@ public final class DatabaseActivitiesImpl implements DatabaseActivities {
                       + r.detail()
                       + "); a cutover starts with the application on the source.");
         });
-    // What the router needs beyond its state (PgBouncer: admin user, databases file, pooling).
-    many(checks, "router", () -> registry.router(plan.router().type()).preflight(cutoverId, plan));
   }
 
   /**

@@ -22,8 +22,9 @@ public interface TrafficRouter {
   RouterState state(String cutoverId, CutoverPlan plan);
 
   /**
-   * What this router must be allowed and configured to do for the plan, beyond {@link #state}
-   * (which preflight also calls), each as its own check. Looks only: changes nothing.
+   * Read-only checks of what the router needs before the cutover starts (its admin interface
+   * reachable with the rights it needs, the names the plan gives present), beside {@link #state}.
+   * Changes nothing. None by default.
    */
   default List<PreflightCheck> preflight(String cutoverId, CutoverPlan plan) {
     return List.of();

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.switchback.activities.FailureTypes;
 import dev.switchback.activities.RouterActivities;
 import dev.switchback.activities.router.ManualRouter;
+import dev.switchback.activities.router.RouterUnavailableException;
+import dev.switchback.activities.router.haproxy.HaproxyRouter;
 import dev.switchback.activities.router.pgbouncer.PgBouncerRouter;
 import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.support.Secrets;
@@ -20,6 +22,7 @@ import dev.switchback.plan.RouterSpec;
 import dev.switchback.plan.Thresholds;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +37,12 @@ class RouterActivitiesImplTest {
   void setUp() {
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(
-        new RouterActivitiesImpl(new Registry().router(new ManualRouter()).router(recording)));
+        new RouterActivitiesImpl(
+            new Registry()
+                .router(new ManualRouter())
+                .router(recording)
+                .router(new HaproxyRouter())
+                .router(new PgBouncerRouter(new Secrets(java.util.Map.of())))));
     activities = env.newActivityStub(RouterActivities.class, TestPlans.OPTIONS);
   }
 
@@ -97,33 +105,56 @@ class RouterActivitiesImplTest {
 
   @Test
   void pgbouncerPlansGoToThePgBouncerRouterWhichChecksTheFieldsFirst() {
-    TestActivityEnvironment pgbEnv = TestActivityEnvironment.newInstance();
-    try {
-      pgbEnv.registerActivitiesImplementations(
-          new RouterActivitiesImpl(
-              new Registry().router(new PgBouncerRouter(new Secrets(java.util.Map.of())))));
-      RouterActivities pgb = pgbEnv.newActivityStub(RouterActivities.class, TestPlans.OPTIONS);
-      CutoverPlan plan =
-          plan(
-              Thresholds.defaults(),
-              RouterSpec.pgbouncer(
-                  java.util.List.of(
-                      new RouterInstance(
-                          "postgres://switchback@127.0.0.1:6432/pgbouncer",
-                          "/etc/pgbouncer/db.ini")),
-                  null,
-                  null,
-                  "5s"),
-              true);
+    CutoverPlan plan =
+        plan(
+            Thresholds.defaults(),
+            RouterSpec.pgbouncer(
+                List.of(
+                    new RouterInstance(
+                        "postgres://switchback@127.0.0.1:6432/pgbouncer", "/etc/pgbouncer/db.ini")),
+                null,
+                null,
+                "5s"),
+            true);
 
-      ApplicationFailure f = TestPlans.failure(() -> pgb.quiesceApplication(CUTOVER, plan));
+    ApplicationFailure f = TestPlans.failure(() -> activities.quiesceApplication(CUTOVER, plan));
 
-      assertEquals(FailureTypes.INVALID_PLAN, f.getType());
-      assertTrue(
-          f.getOriginalMessage().startsWith("router.database: missing for router pgbouncer"),
-          f.getOriginalMessage());
-    } finally {
-      pgbEnv.close();
-    }
+    assertEquals(FailureTypes.INVALID_PLAN, f.getType());
+    assertTrue(
+        f.getOriginalMessage().startsWith("router.database: missing for router pgbouncer"),
+        f.getOriginalMessage());
+  }
+
+  @Test
+  void haproxyFailuresReachTheWorkflowRetryableOrNotAsTheyAre() {
+    // Nothing listens on port 1.
+    CutoverPlan unreachable =
+        plan(
+            Thresholds.defaults(),
+            RouterSpec.haproxy(
+                List.of(new RouterInstance("tcp://127.0.0.1:1", null)), "app", "src", "dst", "2s"),
+            true);
+    CutoverPlan sameServer =
+        plan(
+            Thresholds.defaults(),
+            RouterSpec.haproxy(
+                List.of(new RouterInstance("tcp://127.0.0.1:1", null)), "app", "src", "src", "2s"),
+            true);
+
+    ApplicationFailure down =
+        TestPlans.failure(() -> activities.quiesceApplication(CUTOVER, unreachable));
+    ApplicationFailure invalid =
+        TestPlans.failure(() -> activities.pointApplication(CUTOVER, sameServer, Side.SOURCE));
+
+    assertEquals(RouterUnavailableException.class.getName(), down.getType());
+    assertFalse(down.isNonRetryable());
+    assertTrue(
+        down.getOriginalMessage().startsWith("router.instances[0].url tcp://127.0.0.1:1: "),
+        down.getOriginalMessage());
+    assertEquals(FailureTypes.INVALID_PLAN, invalid.getType());
+    assertTrue(invalid.isNonRetryable());
+    assertTrue(
+        invalid.getOriginalMessage().startsWith("router.destinationServer: the same server"),
+        invalid.getOriginalMessage());
   }
 }

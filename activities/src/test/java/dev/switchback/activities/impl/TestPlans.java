@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.function.Executable;
 
 /** Plans and stub options the activity tests share. */
-final class TestPlans {
+public final class TestPlans {
   private TestPlans() {}
 
   static final ActivityOptions OPTIONS =
@@ -34,7 +34,8 @@ final class TestPlans {
     return plan(thresholds, RouterSpec.manual(), true);
   }
 
-  static CutoverPlan plan(Thresholds thresholds, RouterSpec router, boolean revoke) {
+  /** A valid plan with {@code router}; its provider and engines are named "postgres". */
+  public static CutoverPlan plan(Thresholds thresholds, RouterSpec router, boolean revoke) {
     return new CutoverPlan(
             "orders",
             new MigrationSpec("postgres", "mig", null, null),

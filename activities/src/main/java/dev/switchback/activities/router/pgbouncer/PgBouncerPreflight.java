@@ -39,7 +39,7 @@ final class PgBouncerPreflight {
   }
 
   private List<PreflightCheck> instance(Settings.Instance i) {
-    String name = "router: " + i.where();
+    String name = i.where(); // preflight puts "router: " before it
     List<PreflightCheck> out = new ArrayList<>();
     try (AdminConsole c = settings.console(i)) {
       List<Columns> config = c.show("CONFIG");

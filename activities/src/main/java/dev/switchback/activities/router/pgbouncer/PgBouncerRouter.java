@@ -181,7 +181,7 @@ public final class PgBouncerRouter implements TrafficRouter {
     try {
       s = Settings.of(plan, secrets);
     } catch (ApplicationFailure e) {
-      return List.of(new PreflightCheck("router: pgbouncer", false, e.getOriginalMessage()));
+      return List.of(new PreflightCheck("pgbouncer", false, e.getOriginalMessage()));
     }
     return new PgBouncerPreflight(s).checks();
   }

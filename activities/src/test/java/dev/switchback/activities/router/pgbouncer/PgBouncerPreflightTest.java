@@ -147,7 +147,7 @@ class PgBouncerPreflightTest {
   }
 
   private static PreflightCheck check(List<PreflightCheck> checks, int port, String what) {
-    String name = "router: PgBouncer " + HOST + ":" + port;
+    String name = "PgBouncer " + HOST + ":" + port;
     return checks.stream()
         .filter(c -> c.check().startsWith(name) && c.check().endsWith(": " + what))
         .findFirst()
