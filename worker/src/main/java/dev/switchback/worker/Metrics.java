@@ -5,10 +5,14 @@ import com.uber.m3.tally.NoopScope;
 import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
 import com.uber.m3.tally.ScopeCloseException;
+import dev.switchback.workflow.CutoverMetrics;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.temporal.common.reporter.MicrometerClientStatsReporter;
@@ -20,17 +24,21 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Prometheus metrics for the worker: the Temporal SDK's own metrics (poll, task, activity and
- * workflow latencies and failures) reported through tally into Micrometer, plus JVM metrics, served
- * at {@code /metrics}. The port comes from {@code SWITCHBACK_METRICS_PORT} (default {@value
- * #DEFAULT_PORT}); 0 turns metrics off. The bind address comes from {@code
- * SWITCHBACK_METRICS_ADDRESS}: every interface when unset (Prometheus and Kubernetes probes reach a
- * pod from outside it), {@code 127.0.0.1} to keep the endpoint on the host.
+ * workflow latencies and failures) and Switchback's ({@link CutoverMetrics}: cutovers by outcome,
+ * write outage, phase durations, fence lapses) reported through tally into Micrometer, plus JVM
+ * metrics, served at {@code /metrics} (docs/metrics.md). The port comes from {@code
+ * SWITCHBACK_METRICS_PORT} (default {@value #DEFAULT_PORT}); 0 turns metrics off. The bind address
+ * comes from {@code SWITCHBACK_METRICS_ADDRESS}: every interface when unset (Prometheus and
+ * Kubernetes probes reach a pod from outside it), {@code 127.0.0.1} to keep the endpoint on the
+ * host.
  */
 public final class Metrics implements AutoCloseable {
   public static final int DEFAULT_PORT = 9464;
@@ -49,6 +57,67 @@ public final class Metrics implements AutoCloseable {
     this.http = http;
     this.gc = gc;
   }
+
+  /** Where a write outage falls: sub-second is the aim, minutes mean something went wrong. */
+  static final List<Duration> OUTAGE_BUCKETS =
+      List.of(
+          Duration.ofMillis(100),
+          Duration.ofMillis(250),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(30),
+          Duration.ofMinutes(1),
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(15),
+          Duration.ofHours(1));
+
+  /** Phases last from milliseconds (a sequence sync) to days (a soak, a gate awaiting approval). */
+  static final List<Duration> PHASE_BUCKETS =
+      List.of(
+          Duration.ofMillis(100),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(15),
+          Duration.ofMinutes(1),
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(15),
+          Duration.ofHours(1),
+          Duration.ofHours(4),
+          Duration.ofDays(1),
+          Duration.ofDays(7));
+
+  /**
+   * The SDK's reporter publishes every timer with Micrometer's generic percentile histogram, whose
+   * buckets stop at 30 s and number dozens per series: Switchback's timers get the few buckets an
+   * operator reads a cutover by instead (each series is per plan and phase or direction).
+   */
+  static final MeterFilter SWITCHBACK_BUCKETS =
+      new MeterFilter() {
+        @Override
+        public DistributionStatisticConfig configure(
+            Meter.Id id, DistributionStatisticConfig config) {
+          List<Duration> buckets =
+              switch (id.getName()) {
+                case CutoverMetrics.WRITE_OUTAGE -> OUTAGE_BUCKETS;
+                case CutoverMetrics.PHASE_DURATION -> PHASE_BUCKETS;
+                default -> null;
+              };
+          if (buckets == null) {
+            return config;
+          }
+          return DistributionStatisticConfig.builder()
+              .percentilesHistogram(false)
+              .serviceLevelObjectives(
+                  buckets.stream().mapToDouble(d -> (double) d.toNanos()).toArray())
+              .minimumExpectedValue((double) buckets.get(0).toNanos())
+              .maximumExpectedValue((double) buckets.get(buckets.size() - 1).toNanos())
+              .build()
+              .merge(config);
+        }
+      };
 
   /** No metrics: the SDK reports into a no-op scope. */
   public static Metrics disabled() {
@@ -139,6 +208,7 @@ public final class Metrics implements AutoCloseable {
       return disabled();
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(SWITCHBACK_BUCKETS);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);

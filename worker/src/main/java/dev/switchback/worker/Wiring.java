@@ -17,6 +17,7 @@ import dev.switchback.activities.redis.RedisProvider;
 import dev.switchback.activities.router.ManualRouter;
 import dev.switchback.activities.router.WebhookRouter;
 import dev.switchback.activities.router.haproxy.HaproxyRouter;
+import dev.switchback.activities.router.pgbouncer.PgBouncerRouter;
 import dev.switchback.activities.spi.Registry;
 import dev.switchback.activities.sqlserver.SqlServerEngine;
 import dev.switchback.activities.support.Connections;
@@ -61,7 +62,8 @@ public final class Wiring {
         .engine(new MongoEngine())
         .router(new ManualRouter())
         .router(new WebhookRouter(secrets))
-        .router(new HaproxyRouter());
+        .router(new HaproxyRouter())
+        .router(new PgBouncerRouter(secrets));
   }
 
   /**

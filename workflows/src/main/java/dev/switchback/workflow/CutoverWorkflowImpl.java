@@ -135,6 +135,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private final List<String> manualActions = new ArrayList<>();
   private final List<String> finalizeProblems = new ArrayList<>();
   private final RequestRules requests = new RequestRules();
+  private CutoverMetrics metrics;
 
   @Override
   public CutoverReport run(CutoverPlan input) {
@@ -155,6 +156,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
               + "' (one cutover per plan name at a time)",
           FailureTypes.INVALID_PLAN);
     }
+    metrics = CutoverMetrics.started(plan.name(), phase, now());
     try {
       preflight();
       catchUp();
@@ -336,7 +338,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     applicationTarget = Side.DESTINATION;
     step("resumeApplication", () -> router().resumeApplication(cutoverId, plan), r -> r.detail());
     appQuiesced = false;
-    writesResumed();
+    writesResumed(CutoverMetrics.FORWARD);
   }
 
   private void test() {
@@ -887,7 +889,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         return false;
       }
       appQuiesced = false;
-      writesResumed();
+      writesResumed(CutoverMetrics.ROLLBACK);
     }
     return ok;
   }
@@ -972,7 +974,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       return false;
     }
     appQuiesced = false;
-    writesResumed();
+    writesResumed(CutoverMetrics.ROLLBACK);
     leaveDestinationFenced();
     return true;
   }
@@ -1053,6 +1055,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     outcome = result;
     enter(Phase.DONE);
     Workflow.upsertTypedSearchAttributes(OUTCOME.valueSet(result.name()));
+    metrics.ended(result);
     return new CutoverReport(
         plan.name(),
         result,
@@ -1086,16 +1089,19 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         reason != null ? reason : (rb == null ? null : rb.reason()));
   }
 
-  private void writesResumed() {
+  private void writesResumed(String direction) {
     if (writesStopped) {
-      writeOutageMs += now() - writesStoppedAt;
+      long outage = now() - writesStoppedAt;
+      writeOutageMs += outage;
       writesStopped = false;
+      metrics.writeOutage(direction, outage);
     }
   }
 
   // ---------------------------------------------------------------- timeline helpers
 
   private void enter(Phase next) {
+    metrics.phase(next, now());
     phase = next;
     Workflow.upsertTypedSearchAttributes(PHASE.valueSet(next.name()));
   }
@@ -1111,6 +1117,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
           index,
           e instanceof CanceledFailure || isCancel(e) ? "INTERRUPTED" : "FAILED",
           describeFailure(e));
+      if (FailureTypes.FENCE_LAPSED.equals(Failures.type(e))) {
+        metrics.fenceLapsed(name);
+      }
       if (isCancel(e)) {
         checkStop();
       }

@@ -15,10 +15,7 @@ final class Failures {
 
   static String describe(Throwable e) {
     String step = e instanceof ActivityFailure af ? stepName(af.getActivityType()) : null;
-    Throwable t = e;
-    while (t.getCause() != null && t instanceof ActivityFailure) {
-      t = t.getCause();
-    }
+    Throwable t = underActivity(e);
     if (t instanceof ApplicationFailure af) {
       String msg = af.getOriginalMessage();
       return (af.getType() == null ? "" : af.getType() + ": ") + msg;
@@ -30,6 +27,20 @@ final class Failures {
       return (step == null ? "the step" : step) + " was interrupted";
     }
     return t.getMessage();
+  }
+
+  /** The application failure type under an activity's failure, or null. */
+  static String type(Throwable e) {
+    return underActivity(e) instanceof ApplicationFailure af ? af.getType() : null;
+  }
+
+  /** What failed inside the activity wrappers. */
+  private static Throwable underActivity(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t instanceof ActivityFailure) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   /** The reason a failed step ends the cutover: which step, then why. */

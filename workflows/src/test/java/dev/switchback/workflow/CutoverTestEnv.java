@@ -8,6 +8,7 @@ import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.io.IOException;
@@ -26,7 +27,11 @@ final class CutoverTestEnv implements AutoCloseable {
   final WorkflowClient client;
 
   CutoverTestEnv() {
-    env = TestWorkflowEnvironment.newInstance();
+    this(TestEnvironmentOptions.getDefaultInstance());
+  }
+
+  CutoverTestEnv(TestEnvironmentOptions options) {
+    env = TestWorkflowEnvironment.newInstance(options);
     env.registerSearchAttribute("SwitchbackPhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     env.registerSearchAttribute("SwitchbackOutcome", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     Worker worker = env.newWorker(CutoverWorkflow.TASK_QUEUE);

@@ -37,17 +37,21 @@ import java.util.concurrent.TimeUnit;
  * about orchestration (which step, which compensation, in which order), so the databases are left
  * out here; the adapters are tested against real servers elsewhere.
  */
-final class FakeActivities
+public final class FakeActivities
     implements MigrationActivities, DatabaseActivities, RouterActivities, VerificationActivities {
   final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   final Set<String> failOnce = Collections.synchronizedSet(new HashSet<>());
   final Set<String> failAlways = Collections.synchronizedSet(new HashSet<>());
+
+  /** Calls that fail once with the given failure type (e.g. FenceLapsed). */
+  public final Map<String, String> failOnceAs = new ConcurrentHashMap<>();
+
   volatile boolean preflightFails;
 
   /** A check preflight adds to its report, e.g. a warning. */
   volatile PreflightCheck preflightExtra;
 
-  volatile boolean smokeTestFails;
+  public volatile boolean smokeTestFails;
   volatile boolean dataDiffers;
   volatile boolean blockCatchUp;
   volatile boolean runTestsReturnsNull;
@@ -87,6 +91,10 @@ final class FakeActivities
         throw new IllegalStateException(e);
       }
       calls.add(name + ":done");
+    }
+    String type = failOnceAs.remove(name);
+    if (type != null) {
+      throw ApplicationFailure.newNonRetryableFailure("injected " + type + " in " + name, type);
     }
     if (failAlways.contains(name) || failOnce.remove(name)) {
       throw ApplicationFailure.newNonRetryableFailure("injected failure in " + name, "Injected");

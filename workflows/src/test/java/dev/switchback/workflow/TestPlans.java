@@ -12,12 +12,12 @@ import dev.switchback.plan.TestSpec;
 import dev.switchback.plan.ValidationSpec;
 import java.util.List;
 
-/** Plans for workflow tests. */
-final class TestPlans {
+/** Plans for workflow tests (the worker's metrics test uses them too). */
+public final class TestPlans {
   private TestPlans() {}
 
   /** A plan whose approvers alice and bob approve by name (a lab: approvals: unsigned). */
-  static CutoverPlan plan(GatesSpec gates, String soak) {
+  public static CutoverPlan plan(GatesSpec gates, String soak) {
     return plan(gates, soak, ApproverSpec.names("alice", "bob"), CutoverPlan.UNSIGNED);
   }
 
@@ -69,7 +69,7 @@ final class TestPlans {
     return plan(allAuto(), "10m");
   }
 
-  static GatesSpec allAuto() {
+  public static GatesSpec allAuto() {
     GateSpec auto = new GateSpec("auto", null, null);
     return new GatesSpec(auto, auto, auto);
   }

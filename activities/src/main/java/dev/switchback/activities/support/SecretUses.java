@@ -2,6 +2,8 @@ package dev.switchback.activities.support;
 
 import dev.switchback.plan.CutoverPlan;
 import dev.switchback.plan.EndpointSpec;
+import dev.switchback.plan.ProxyUrls;
+import dev.switchback.plan.RouterInstance;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -75,6 +77,36 @@ final class SecretUses {
               hosts(plan.router().url()),
               "router.url",
               true));
+    }
+    if (plan.router() != null && plan.router().password() != null) {
+      out.add(
+          new Use(
+              "router.password",
+              plan.router().password(),
+              pgbouncers(plan.router().instances()),
+              "router.instances",
+              false));
+    }
+    return out;
+  }
+
+  /** The PgBouncer admin consoles' {@code host:port}, or null when one URL cannot be read. */
+  private static Set<String> pgbouncers(List<RouterInstance> instances) {
+    if (instances == null) {
+      return null;
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (RouterInstance in : instances) {
+      try {
+        URI u = new URI(in == null ? "" : in.url());
+        if (u.getHost() == null) {
+          return null;
+        }
+        int port = u.getPort() != -1 ? u.getPort() : ProxyUrls.PGBOUNCER_PORT;
+        out.add(u.getHost().toLowerCase(Locale.ROOT) + ":" + port);
+      } catch (java.net.URISyntaxException | NullPointerException e) {
+        return null;
+      }
     }
     return out;
   }

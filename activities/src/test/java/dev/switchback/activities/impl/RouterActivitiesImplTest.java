@@ -11,7 +11,9 @@ import dev.switchback.activities.RouterActivities;
 import dev.switchback.activities.router.ManualRouter;
 import dev.switchback.activities.router.RouterUnavailableException;
 import dev.switchback.activities.router.haproxy.HaproxyRouter;
+import dev.switchback.activities.router.pgbouncer.PgBouncerRouter;
 import dev.switchback.activities.spi.Registry;
+import dev.switchback.activities.support.Secrets;
 import dev.switchback.messages.values.RouterState;
 import dev.switchback.messages.values.Side;
 import dev.switchback.plan.CutoverPlan;
@@ -39,7 +41,8 @@ class RouterActivitiesImplTest {
             new Registry()
                 .router(new ManualRouter())
                 .router(recording)
-                .router(new HaproxyRouter())));
+                .router(new HaproxyRouter())
+                .router(new PgBouncerRouter(new Secrets(java.util.Map.of())))));
     activities = env.newActivityStub(RouterActivities.class, TestPlans.OPTIONS);
   }
 
@@ -91,15 +94,35 @@ class RouterActivitiesImplTest {
   @Test
   void unknownRouterIsAnInvalidPlan() {
     CutoverPlan plan =
+        plan(Thresholds.defaults(), new RouterSpec("carrier-pigeon", null, null, "5s", null), true);
+
+    ApplicationFailure f = TestPlans.failure(() -> activities.quiesceApplication(CUTOVER, plan));
+
+    assertEquals(FailureTypes.INVALID_PLAN, f.getType());
+    assertTrue(
+        f.getOriginalMessage().contains("router.type 'carrier-pigeon'"), f.getOriginalMessage());
+  }
+
+  @Test
+  void pgbouncerPlansGoToThePgBouncerRouterWhichChecksTheFieldsFirst() {
+    CutoverPlan plan =
         plan(
             Thresholds.defaults(),
-            new RouterSpec("pgbouncer", "postgres://pgb:6432/x", null, "5s", null),
+            RouterSpec.pgbouncer(
+                List.of(
+                    new RouterInstance(
+                        "postgres://switchback@127.0.0.1:6432/pgbouncer", "/etc/pgbouncer/db.ini")),
+                null,
+                null,
+                "5s"),
             true);
 
     ApplicationFailure f = TestPlans.failure(() -> activities.quiesceApplication(CUTOVER, plan));
 
     assertEquals(FailureTypes.INVALID_PLAN, f.getType());
-    assertTrue(f.getOriginalMessage().contains("router.type 'pgbouncer'"), f.getOriginalMessage());
+    assertTrue(
+        f.getOriginalMessage().startsWith("router.database: missing for router pgbouncer"),
+        f.getOriginalMessage());
   }
 
   @Test

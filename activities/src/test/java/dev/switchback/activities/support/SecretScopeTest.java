@@ -10,6 +10,7 @@ import dev.switchback.plan.EndpointSpec;
 import dev.switchback.plan.MigrationAccountSpec;
 import dev.switchback.plan.MigrationSpec;
 import dev.switchback.plan.PlanProblem;
+import dev.switchback.plan.RouterInstance;
 import dev.switchback.plan.RouterSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Files;
@@ -102,6 +103,35 @@ class SecretScopeTest {
     assertEquals(1, problems.size(), problems.toString());
     assertEquals("source.password", problems.get(0).field());
     assertTrue(problems.get(0).problem().contains("evil.example:5432"), problems.toString());
+  }
+
+  @Test
+  void thePgBouncerConsolePasswordIsBoundToTheConsolesItIsSentTo() throws Exception {
+    Secrets s =
+        secrets(
+            Files.createDirectory(tmp.resolve("secrets")),
+            Map.of("env:SWITCHBACK_SECRET_PGB", Set.of("pgb-1:6432", "pgb-2:6433")));
+    RouterSpec honest =
+        RouterSpec.pgbouncer(
+            List.of(
+                new RouterInstance("postgres://sb@pgb-1/pgbouncer", "/etc/pgbouncer/db.ini"),
+                new RouterInstance("postgres://sb@PGB-2:6433/pgbouncer", "/mnt/pgb-2/db.ini")),
+            "orders",
+            "env:SWITCHBACK_SECRET_PGB",
+            "10s");
+    RouterSpec exfiltrating =
+        RouterSpec.pgbouncer(
+            List.of(new RouterInstance("postgres://sb@evil.example:6432/pgbouncer", "/x/db.ini")),
+            "orders",
+            "env:SWITCHBACK_SECRET_PGB",
+            "10s");
+
+    assertEquals(List.of(), s.problems(plan(null, null).withRouter(honest)));
+    List<PlanProblem> problems = s.problems(plan(null, null).withRouter(exfiltrating));
+    assertEquals(1, problems.size(), problems.toString());
+    assertEquals("router.password", problems.get(0).field());
+    assertTrue(problems.get(0).problem().contains("evil.example:6432"), problems.toString());
+    assertTrue(problems.get(0).problem().contains("router.instances"), problems.toString());
   }
 
   @Test

@@ -50,10 +50,22 @@ public final class DatabasesFile {
 
   private DatabasesFile() {}
 
-  /** What is wrong with a file's content; retrying cannot fix it. */
+  /** What is wrong with a file or its content; retrying cannot fix it. */
   public static final class Problem extends RuntimeException {
+    private final boolean permission;
+
     Problem(String message) {
+      this(message, false);
+    }
+
+    Problem(String message, boolean permission) {
       super(message);
+      this.permission = permission;
+    }
+
+    /** Whether the worker lacks a right (rather than the file an entry). */
+    public boolean permission() {
+      return permission;
     }
   }
 
@@ -214,6 +226,16 @@ public final class DatabasesFile {
       try {
         Files.createFile(
             lock, PosixFilePermissions.asFileAttribute(Files.getPosixFilePermissions(real)));
+        // So that a worker running as the file's owner or group can take it too.
+        PosixFileAttributes file = Files.readAttributes(real, PosixFileAttributes.class);
+        PosixFileAttributeView view =
+            Files.getFileAttributeView(lock, PosixFileAttributeView.class);
+        try {
+          view.setGroup(file.group());
+          view.setOwner(file.owner());
+        } catch (IOException notAllowed) {
+          // a worker that may not give files away keeps the lock file as its own
+        }
       } catch (java.nio.file.FileAlreadyExistsException raced) {
         // another writer made it first
       }
@@ -256,7 +278,8 @@ public final class DatabasesFile {
                 + "), so PgBouncer might not read it; the file is left as it was. Run the worker"
                 + " as "
                 + old.owner().getName()
-                + " (the user the file belongs to), or give the file to the worker's user");
+                + " (the user the file belongs to), or give the file to the worker's user",
+            true);
       }
       Files.move(temp, real, StandardCopyOption.ATOMIC_MOVE);
     } finally {
