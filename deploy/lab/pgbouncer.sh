@@ -86,7 +86,8 @@ admin_users = switchback
 pool_mode = transaction
 default_pool_size = 20
 max_client_conn = 500
-; pgjdbc sends extra_float_digits at startup (the router's admin connection, Java clients).
+; Java clients of pooled databases (pgjdbc) send extra_float_digits at startup. The router's admin
+; console connection does not need it (docs/routers.md).
 ignore_startup_parameters = extra_float_digits
 ; Clients are held while a database is paused for a switch; longer than this and they get an error.
 query_wait_timeout = 120
