@@ -172,25 +172,16 @@ public final class RouterDemo {
   }
 
   private Result drive(DemoCutover cutover, LoadGenerator load, long started) throws Exception {
-    List<String> problems = new ArrayList<>();
     Duration loadDeadline = duration.plus(Duration.ofSeconds(60));
     // The load starts once the forward instance is caught up and the cutover waits at its first
     // gate: its fixed time is then spent on the switch, not on preflight.
-    CutoverStatus waiting =
-        cutover.await(s -> "quiesce".equals(s.pendingGate()), Duration.ofMinutes(3));
-    if (waiting == null) {
+    if (cutover.await(s -> "quiesce".equals(s.pendingGate()), Duration.ofMinutes(3)) == null) {
       CutoverReport report = cutover.awaitResult(Duration.ofMinutes(1));
-      problems.add("the cutover ended before its quiesce gate: " + report.reason());
+      List<String> problems =
+          List.of("the cutover ended before its quiesce gate: " + report.reason());
       return result(report, load, null, 0, 0, null, List.of(), problems, started);
     }
-    load.start();
-    load.commands().forEach(c -> progress.println("load: " + c));
-    progress.println(
-        "load: "
-            + load.duration().toSeconds()
-            + " s; the quiesce gate is approved after "
-            + WARM_UP.toSeconds()
-            + " s of writes on the source");
+    startLoad(load);
     Thread.sleep(WARM_UP.toMillis());
     cutover.approve("quiesce", options.approver(), "the load has written on the source");
     // A completed cutover waits at finalize; a rollback ends the workflow.
@@ -198,21 +189,9 @@ public final class RouterDemo {
     progress.println("load: waiting for the load generator to end (its fixed time)");
     ClientRun client = load.await(loadDeadline);
     progress.println("load: " + client.summary());
-    SideCheck sides = null;
-    Side finalSide = null;
-    if (atFinalize != null) {
-      // The reverse instance still runs: wait until it has carried the destination's last writes
-      // back, then let finalize end it.
-      sides = awaitIdentical();
-      progress.println("sides: " + sides.detail());
-      finalSide = Side.DESTINATION;
-      cutover.approve(
-          "finalize",
-          options.approver(),
-          "the load ended and the sides were compared: "
-              + (sides.passed() ? "identical" : "they differ"));
-    }
+    SideCheck sides = atFinalize == null ? null : compareThenFinalize(cutover);
     CutoverReport report = cutover.awaitResult(Duration.ofMinutes(5));
+    Side finalSide = atFinalize == null ? null : Side.DESTINATION;
     if (report.outcome() == Outcome.ROLLED_BACK) {
       sides = lab.destinationOnSource();
       progress.println("sides: " + sides.detail());
@@ -226,6 +205,42 @@ public final class RouterDemo {
         lastResume == 0 || client.lastCompletionMillis() == 0
             ? 0
             : client.lastCompletionMillis() - lastResume;
+    List<String> problems = problems(report, client, after, sides, invariants);
+    return result(report, load, client, after, margin, sides, invariants, problems, started);
+  }
+
+  private void startLoad(LoadGenerator load) throws IOException {
+    load.start();
+    load.commands().forEach(c -> progress.println("load: " + c));
+    progress.println(
+        "load: "
+            + load.duration().toSeconds()
+            + " s; the quiesce gate is approved after "
+            + WARM_UP.toSeconds()
+            + " s of writes on the source");
+  }
+
+  // The reverse instance still runs: wait until it has carried the destination's last writes
+  // back, compare, then let finalize end it.
+  private SideCheck compareThenFinalize(DemoCutover cutover) throws Exception {
+    SideCheck sides = awaitIdentical();
+    progress.println("sides: " + sides.detail());
+    cutover.approve(
+        "finalize",
+        options.approver(),
+        "the load ended and the sides were compared: "
+            + (sides.passed() ? "identical" : "they differ"));
+    return sides;
+  }
+
+  /** Why the demo failed; empty when it passed. */
+  private List<String> problems(
+      CutoverReport report,
+      ClientRun client,
+      long afterLastResume,
+      SideCheck sides,
+      List<Invariant> invariants) {
+    List<String> problems = new ArrayList<>();
     Outcome expected = options.rollback() ? Outcome.ROLLED_BACK : Outcome.COMPLETED;
     if (report.outcome() != expected) {
       problems.add("the cutover ended " + report.outcome() + ", expected " + expected);
@@ -248,7 +263,7 @@ public final class RouterDemo {
               + client.abortedClients()
               + " client(s) aborted");
     }
-    if (lastResume == 0 || after == 0) {
+    if (afterLastResume == 0) {
       problems.add(
           "the load ended before the application wrote again after the last resume: raise"
               + " --duration (it was "
@@ -257,15 +272,14 @@ public final class RouterDemo {
     }
     if (sides == null) {
       problems.add(
-          "the sides were not compared: the cutover neither waited at finalize nor"
-              + " rolled back");
+          "the sides were not compared: the cutover neither waited at finalize nor rolled back");
     } else if (!sides.passed()) {
       problems.add("sides: " + sides.detail());
     }
     invariants.stream()
         .filter(i -> !i.holds())
         .forEach(i -> problems.add("invariant broken: " + i.name() + " (" + i.detail() + ")"));
-    return result(report, load, client, after, margin, sides, invariants, problems, started);
+    return problems;
   }
 
   /** Compares until the sides are identical, {@link #SETTLE} at most; returns the last look. */
