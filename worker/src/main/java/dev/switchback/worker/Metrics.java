@@ -101,7 +101,7 @@ public final class Metrics implements AutoCloseable {
             Meter.Id id, DistributionStatisticConfig config) {
           List<Duration> buckets =
               switch (id.getName()) {
-                case CutoverMetrics.WRITE_OUTAGE -> OUTAGE_BUCKETS;
+                case CutoverMetrics.WRITE_OUTAGE, CutoverMetrics.CLIENT_STALL -> OUTAGE_BUCKETS;
                 case CutoverMetrics.PHASE_DURATION -> PHASE_BUCKETS;
                 default -> null;
               };

@@ -222,6 +222,9 @@ class CutoverMetersEndpointTest {
     // Every run switched forward but the one whose reverse start met the lapsed fence.
     assertEquals(2, scrape.sum("switchback_write_outage_seconds_count", "direction", "forward"));
     assertEquals(2, scrape.sum("switchback_write_outage_seconds_count", "direction", "rollback"));
+    // The fake router measures its clients' wait at every resume, as the PgBouncer router does.
+    assertEquals(2, scrape.sum("switchback_client_stall_seconds_count", "direction", "forward"));
+    assertEquals(2, scrape.sum("switchback_client_stall_seconds_count", "direction", "rollback"));
     assertEquals(1, scrape.sum("switchback_fence_lapses_total", "step", "startReverseIncremental"));
     assertEquals(3, scrape.sum("switchback_phase_duration_seconds_count", "phase", "PREFLIGHT"));
     assertEquals(1, scrape.sum("switchback_phase_duration_seconds_count", "phase", "FINALIZING"));

@@ -35,6 +35,13 @@ public final class CutoverMetrics {
    */
   public static final String WRITE_OUTAGE = "switchback.write.outage";
 
+  /**
+   * Timer, tag {@value #DIRECTION}: one record per time application writes resumed, where the
+   * router measured how long its clients were held (PgBouncer); absent for routers that cannot
+   * know.
+   */
+  public static final String CLIENT_STALL = "switchback.client.stall";
+
   /** Timer, tag {@value #PHASE}: how long a cutover spent in a phase, recorded when it left it. */
   public static final String PHASE_DURATION = "switchback.phase.duration";
 
@@ -43,7 +50,7 @@ public final class CutoverMetrics {
 
   /** Every meter's name, for the worker's registry configuration and for the docs' checks. */
   public static final List<String> NAMES =
-      List.of(STARTED, ENDED, WRITE_OUTAGE, PHASE_DURATION, FENCE_LAPSES);
+      List.of(STARTED, ENDED, WRITE_OUTAGE, CLIENT_STALL, PHASE_DURATION, FENCE_LAPSES);
 
   public static final String PLAN = "plan";
   public static final String OUTCOME = "outcome";
@@ -97,6 +104,14 @@ public final class CutoverMetrics {
     scope
         .tagged(Map.of(DIRECTION, direction))
         .timer(WRITE_OUTAGE)
+        .record(com.uber.m3.util.Duration.ofMillis(millis));
+  }
+
+  /** The router's measure of how long clients were held for the switch that resumed them. */
+  void clientStall(String direction, long millis) {
+    scope
+        .tagged(Map.of(DIRECTION, direction))
+        .timer(CLIENT_STALL)
         .record(com.uber.m3.util.Duration.ofMillis(millis));
   }
 

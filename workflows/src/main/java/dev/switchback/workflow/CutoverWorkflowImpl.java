@@ -21,6 +21,7 @@ import dev.switchback.messages.values.Phase;
 import dev.switchback.messages.values.PreflightCheck;
 import dev.switchback.messages.values.PreflightReport;
 import dev.switchback.messages.values.RequestSignature;
+import dev.switchback.messages.values.RouterState;
 import dev.switchback.messages.values.SessionReport;
 import dev.switchback.messages.values.Side;
 import dev.switchback.messages.values.TestReport;
@@ -336,7 +337,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         () -> router().pointApplication(cutoverId, plan, Side.DESTINATION),
         r -> r.detail());
     applicationTarget = Side.DESTINATION;
-    step("resumeApplication", () -> router().resumeApplication(cutoverId, plan), r -> r.detail());
+    step("resumeApplication", () -> router().resumeApplication(cutoverId, plan), this::resumed);
     appQuiesced = false;
     writesResumed(CutoverMetrics.FORWARD);
   }
@@ -885,7 +886,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       if (!undo(
           "resumeApplication",
           () -> compensationRouter().resumeApplication(cutoverId, plan),
-          r -> r.detail())) {
+          this::resumed)) {
         return false;
       }
       appQuiesced = false;
@@ -970,7 +971,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     if (!undo(
         "resumeApplication",
         () -> compensationRouter().resumeApplication(cutoverId, plan),
-        r -> r.detail())) {
+        this::resumed)) {
       return false;
     }
     appQuiesced = false;
@@ -1089,6 +1090,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         reason != null ? reason : (rb == null ? null : rb.reason()));
   }
 
+  /** The client stall the last resume reported (null: the router cannot know). */
+  private Long resumedClientStallMs;
+
   private void writesResumed(String direction) {
     if (writesStopped) {
       long outage = now() - writesStoppedAt;
@@ -1096,6 +1100,19 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       writesStopped = false;
       metrics.writeOutage(direction, outage);
     }
+    if (resumedClientStallMs != null) {
+      metrics.clientStall(direction, resumedClientStallMs);
+      resumedClientStallMs = null;
+    }
+  }
+
+  /**
+   * The resume step's timeline line; keeps the router's measure of the client stall, if it has one,
+   * for {@link #writesResumed}.
+   */
+  private String resumed(RouterState r) {
+    resumedClientStallMs = r.clientStallMs();
+    return r.detail();
   }
 
   // ---------------------------------------------------------------- timeline helpers

@@ -108,6 +108,13 @@ class CutoverMetricsTest {
         Math.round(
             forward.totalTime(TimeUnit.MILLISECONDS) + back.totalTime(TimeUnit.MILLISECONDS)),
         "the outages recorded add up to the reports' write outage");
+    // The router measured its clients' wait at each resume (the fake says 40 ms): one record per
+    // switch, beside the outage, counted once too.
+    Timer stallForward = timer(CutoverMetrics.CLIENT_STALL, CutoverMetrics.DIRECTION, "forward");
+    Timer stallBack = timer(CutoverMetrics.CLIENT_STALL, CutoverMetrics.DIRECTION, "rollback");
+    assertEquals(2, stallForward.count());
+    assertEquals(1, stallBack.count());
+    assertEquals(40, stallBack.max(TimeUnit.MILLISECONDS), 0.5);
 
     Map<String, Long> phases = new TreeMap<>();
     for (Meter m : registry.find(CutoverMetrics.PHASE_DURATION).meters()) {
@@ -150,6 +157,17 @@ class CutoverMetricsTest {
         1, count(CutoverMetrics.FENCE_LAPSES, CutoverMetrics.STEP, "startReverseIncremental"));
     assertEquals(1, count(CutoverMetrics.FENCE_LAPSES));
     assertEquals(1, count(CutoverMetrics.ENDED, CutoverMetrics.OUTCOME, "ROLLED_BACK"));
+  }
+
+  @Test
+  void aRouterThatCannotMeasureTheStallRecordsNone() throws Exception {
+    t.fake.clientStallMs = null;
+    CutoverReport report = CutoverTestEnv.result(t.start(TestPlans.auto()));
+    assertEquals(Outcome.COMPLETED, report.outcome(), report.toString());
+    scope.close();
+    assertEquals(
+        1, timer(CutoverMetrics.WRITE_OUTAGE, CutoverMetrics.DIRECTION, "forward").count());
+    assertEquals(List.of(), registry.find(CutoverMetrics.CLIENT_STALL).meters());
   }
 
   @Test

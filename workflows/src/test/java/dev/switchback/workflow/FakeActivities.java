@@ -215,10 +215,13 @@ public final class FakeActivities
     return new RouterState(target, true, "points at " + target);
   }
 
+  /** What resume says the router measured of the clients' wait (null: a router that cannot). */
+  public volatile Long clientStallMs = 40L;
+
   @Override
   public RouterState resumeApplication(String cutoverId, CutoverPlan plan) {
     call("resumeApplication");
-    return new RouterState(null, false, "resumed");
+    return new RouterState(null, false, "resumed", clientStallMs);
   }
 
   @Override

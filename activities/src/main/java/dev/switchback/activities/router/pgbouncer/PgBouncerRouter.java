@@ -157,7 +157,8 @@ public final class PgBouncerRouter implements TrafficRouter {
             + " waiting, the longest for "
             + String.format(Locale.ROOT, "%.3f", longestSeconds)
             + " s (PgBouncer's SHOW POOLS maxwait); "
-            + v.where());
+            + v.where(),
+        Math.round(longestSeconds * 1000));
   }
 
   @Override

@@ -10,6 +10,7 @@ import static dev.switchback.activities.router.pgbouncer.PgBouncerLab.databasesF
 import static dev.switchback.activities.router.pgbouncer.PgBouncerLab.one;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,6 +70,7 @@ class PgBouncerRouterTest {
 
       assertTrue(quiesced.quiesced(), quiesced.detail());
       assertTrue(f.paused(A) && f.paused(B), "paused on both before quiesce returned");
+      long heldSince = System.nanoTime();
       Future<String> heldA = clients.submit(() -> one(viaA, "SELECT name FROM side"));
       Future<String> heldB = clients.submit(() -> one(viaB, "SELECT name FROM side"));
       Await.until("both clients held", WAIT, () -> f.waiting(A) + f.waiting(B), n -> n >= 2);
@@ -79,8 +81,15 @@ class PgBouncerRouterTest {
       assertTrue(pointed.quiesced(), "still paused after the point: " + pointed.detail());
       assertFalse(heldA.isDone(), "still held after the point");
       RouterState resumed = router.resume(CUTOVER, plan);
+      long heldAtMost = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - heldSince);
 
       assertEquals("destination", heldA.get(30, TimeUnit.SECONDS), "no error, the destination");
+      // The stall PgBouncer measured (maxwait) is what the clients lived: more than nothing, no
+      // more than the time since they were sent.
+      assertNotNull(resumed.clientStallMs(), resumed.detail());
+      assertTrue(
+          resumed.clientStallMs() > 0 && resumed.clientStallMs() <= heldAtMost,
+          resumed.clientStallMs() + " ms measured, held at most " + heldAtMost + " ms");
       assertEquals("destination", heldB.get(30, TimeUnit.SECONDS));
       assertFalse(resumed.quiesced());
       assertEquals(Side.DESTINATION, resumed.target());
