@@ -31,8 +31,8 @@ import picocli.CommandLine.Option;
           + " Temporal client (see docs/interop.md). On Ctrl-C the application's writes are"
           + " checked on the side it ends on: exit 0 when none was lost, duplicated or failed.",
       "--router pgbouncer (engine postgres) or --engine mariadb --router haproxy: the application"
-          + " is pgbench or sysbench, writing through the lab's PgBouncers or HAProxy for"
-          + " --duration; the figures come from the tool's own output, then the sides are"
+          + " is pgbench or sysbench, writing through the lab's PgBouncers or HAProxy in rounds"
+          + " of --duration; the figures come from the tool's own output, then the sides are"
           + " compared. Exit 0 when the cutover ended as expected, no transaction failed, the"
           + " sides match and the load's invariants hold."
     })
@@ -88,8 +88,9 @@ final class DemoCommand implements Callable<Integer> {
       names = "--duration",
       paramLabel = "DURATION",
       description =
-          "With --router: how long the load generator runs, from the quiesce gate on; it must"
-              + " outlast the switch and a rollback (default 10s).")
+          "With --router: how long one round of the load generator runs (default 5s); rounds"
+              + " follow one another from the quiesce gate on until the cutover has settled and"
+              + " the load wrote after the last resume.")
   String duration;
 
   @Option(

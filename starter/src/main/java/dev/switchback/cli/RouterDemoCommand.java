@@ -30,7 +30,7 @@ final class RouterDemoCommand {
     Duration duration = c.duration == null ? lab.defaultDuration() : Durations.parse(c.duration);
     if (duration.toSeconds() < 5) {
       throw new CliException(
-          2, "--duration " + c.duration + " is too short: the load must outlast the switch");
+          2, "--duration " + c.duration + " is too short: one round of the load runs at least 5s");
     }
     DemoOptions options =
         new DemoOptions(
@@ -67,6 +67,7 @@ final class RouterDemoCommand {
     json.put("writeOutageMs", r.writeOutageMs());
     json.put("applicationTarget", r.applicationTarget());
     json.put("loadCommands", r.commands());
+    json.put("loadRounds", r.loadRounds());
     json.put("loadSeconds", r.loadSeconds());
     ClientRun client = r.client();
     if (client != null) {

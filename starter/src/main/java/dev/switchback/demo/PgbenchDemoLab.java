@@ -65,7 +65,7 @@ final class PgbenchDemoLab implements RouterDemoLab {
 
   @Override
   public Duration defaultDuration() {
-    return Duration.ofSeconds(10);
+    return Duration.ofSeconds(5);
   }
 
   @Override

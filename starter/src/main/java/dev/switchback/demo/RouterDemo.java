@@ -27,16 +27,20 @@ import java.util.List;
  * a proxy router (PgBouncer, HAProxy) while the {@code Cutover} workflow switches it, and what the
  * application saw comes from the tool's own output.
  *
- * <p>The load runs for a fixed time (the tools print their figures, and pgbench writes its log,
- * only when they end), so the demo times the gates around it: the quiesce gate waits until the load
- * has run on the source for {@link #WARM_UP}; the finalize gate waits until the load has ended and
- * the sides were compared, since finalize ends the reverse instance that carries the destination's
- * writes back. A rollback ends the workflow by itself; the load then goes on writing on the source
- * until its time is up. The load must outlast the last resume, or the demo says so and fails.
+ * <p>The load runs in rounds of a fixed time (the tools print their figures, and pgbench writes its
+ * log, only when a run ends), one after another, until the cutover has settled and the load has
+ * written after the last resume; the demo times the gates around it: the quiesce gate waits until
+ * the load has run on the source for {@link #WARM_UP}; the finalize gate waits until the load has
+ * ended and the sides were compared, since finalize ends the reverse instance that carries the
+ * destination's writes back. A rollback ends the workflow by itself; the load then finishes its
+ * round on the source. However slow the machine, the load outlasts the last resume.
  */
 public final class RouterDemo {
   /** How long the load writes on the source before the demo approves the quiesce gate. */
   static final Duration WARM_UP = Duration.ofSeconds(2);
+
+  /** The most rounds of the load a demo runs before it gives up on the cutover settling. */
+  static final int MAX_ROUNDS = 40;
 
   /** How long the reverse instance may take to carry the destination's last writes back. */
   static final Duration SETTLE = Duration.ofSeconds(60);
@@ -107,13 +111,15 @@ public final class RouterDemo {
    * @param reason why it rolled back or failed
    * @param writeOutageMs the workflow's write outage (fence to resume, both ways on a rollback)
    * @param applicationTarget where the application points at the end
-   * @param commands the load generator's command lines
-   * @param loadSeconds how long the load ran (its fixed time)
+   * @param commands the load generator's command lines (its first round)
+   * @param loadRounds how many rounds of {@code --duration} the load ran (until the cutover settled
+   *     and the load had written after the last resume)
+   * @param loadSeconds how long the load ran (its rounds' fixed times)
    * @param client what the load generator reported
    * @param transactionsAfterLastResume transactions the load completed from the last resume on (the
    *     application was writing again after the switch, or after the switch back)
    * @param loadAfterLastResumeMs from the last resume to the load's last completed transaction: the
-   *     margin the load's fixed time left (sysbench: to the start of its last report)
+   *     margin the load's last round left (sysbench: to the start of its last report)
    * @param sides the comparison of the two sides
    * @param invariants the load's invariants on the side the application ends on
    * @param problems why the demo failed; empty when it passed
@@ -128,6 +134,7 @@ public final class RouterDemo {
       long writeOutageMs,
       Side applicationTarget,
       List<String> commands,
+      int loadRounds,
       long loadSeconds,
       ClientRun client,
       long transactionsAfterLastResume,
@@ -159,7 +166,7 @@ public final class RouterDemo {
                 + plan.workflowId()
                 + " started"
                 + (options.rollback() ? " (a smoke test will fail: expect a rollback)" : ""));
-        Result r = drive(cutover, load, started);
+        Result r = drive(cutover, load, work, started);
         if (historyFile != null) {
           Files.writeString(
               historyFile, worker.client().fetchHistory(plan.workflowId()).toJson(true));
@@ -171,27 +178,26 @@ public final class RouterDemo {
     }
   }
 
-  private Result drive(DemoCutover cutover, LoadGenerator load, long started) throws Exception {
-    Duration loadDeadline = duration.plus(Duration.ofSeconds(60));
+  private Result drive(DemoCutover cutover, LoadGenerator load, Path work, long started)
+      throws Exception {
     // The load starts once the forward instance is caught up and the cutover waits at its first
-    // gate: its fixed time is then spent on the switch, not on preflight.
+    // gate: its time is then spent on the switch, not on preflight.
     if (cutover.await(s -> "quiesce".equals(s.pendingGate()), Duration.ofMinutes(3)) == null) {
       CutoverReport report = cutover.awaitResult(Duration.ofMinutes(1));
       List<String> problems =
           List.of("the cutover ended before its quiesce gate: " + report.reason());
-      return result(report, load, null, 0, 0, null, List.of(), problems, started);
+      return result(report, load, 0, null, 0, 0, null, List.of(), problems, started);
     }
     startLoad(load);
     Thread.sleep(WARM_UP.toMillis());
     cutover.approve("quiesce", options.approver(), "the load has written on the source");
-    // A completed cutover waits at finalize; a rollback ends the workflow.
-    CutoverStatus atFinalize = cutover.await(s -> "finalize".equals(s.pendingGate()), loadDeadline);
-    progress.println("load: waiting for the load generator to end (its fixed time)");
-    ClientRun client = load.await(loadDeadline);
-    progress.println("load: " + client.summary());
-    SideCheck sides = atFinalize == null ? null : compareThenFinalize(cutover);
-    CutoverReport report = cutover.awaitResult(Duration.ofMinutes(5));
-    Side finalSide = atFinalize == null ? null : Side.DESTINATION;
+    Rounds rounds = runRounds(cutover, load, work);
+    ClientRun client = ClientRun.merge(rounds.runs);
+    progress.println("load: " + rounds.runs.size() + " round(s): " + client.summary());
+    SideCheck sides = rounds.atFinalize == null ? null : compareThenFinalize(cutover);
+    CutoverReport report =
+        rounds.report != null ? rounds.report : cutover.awaitResult(Duration.ofMinutes(5));
+    Side finalSide = rounds.atFinalize == null ? null : Side.DESTINATION;
     if (report.outcome() == Outcome.ROLLED_BACK) {
       sides = lab.destinationOnSource();
       progress.println("sides: " + sides.detail());
@@ -199,14 +205,69 @@ public final class RouterDemo {
     }
     List<Invariant> invariants = finalSide == null ? List.of() : lab.invariants(finalSide, client);
     invariants.forEach(i -> progress.println("invariant " + i));
-    long lastResume = lastResume(report);
+    long lastResume = lastResume(report.timeline());
     long after = lastResume == 0 ? 0 : client.transactionsFrom(lastResume);
     long margin =
         lastResume == 0 || client.lastCompletionMillis() == 0
             ? 0
             : client.lastCompletionMillis() - lastResume;
     List<String> problems = problems(report, client, after, sides, invariants);
-    return result(report, load, client, after, margin, sides, invariants, problems, started);
+    return result(
+        report,
+        load,
+        rounds.runs.size(),
+        client,
+        after,
+        margin,
+        sides,
+        invariants,
+        problems,
+        started);
+  }
+
+  /** The load's rounds, and where the cutover was when the last one ended. */
+  private record Rounds(List<ClientRun> runs, CutoverStatus atFinalize, CutoverReport report) {}
+
+  /**
+   * Runs the load in rounds of {@link #duration} (the tools print their figures, and pgbench writes
+   * its log, only when a run ends) until the cutover has settled (waits at its finalize gate, or
+   * ended: a rollback) and the load has completed transactions after the last resume, so the demo
+   * never depends on how fast the machine runs the cutover. Stops early when a round failed (the
+   * problems say how), and after {@link #MAX_ROUNDS}.
+   */
+  private Rounds runRounds(DemoCutover cutover, LoadGenerator first, Path work) throws Exception {
+    List<ClientRun> runs = new ArrayList<>();
+    LoadGenerator round = first;
+    while (true) {
+      try {
+        runs.add(round.await(duration.plus(Duration.ofSeconds(60))));
+      } finally {
+        if (round != first) {
+          round.close();
+        }
+      }
+      ClientRun last = runs.get(runs.size() - 1);
+      // null: the workflow ended (a rollback ends it by itself).
+      CutoverStatus now = cutover.await(s -> true, Duration.ofMinutes(1));
+      CutoverReport report = now == null ? cutover.awaitResult(Duration.ofMinutes(1)) : null;
+      boolean settled = report != null || "finalize".equals(now.pendingGate());
+      long lastResume = lastResume(report != null ? report.timeline() : now.timeline());
+      boolean wroteAfter = lastResume > 0 && ClientRun.merge(runs).transactionsFrom(lastResume) > 0;
+      boolean failing = !last.completed() || last.failed() > 0 || last.abortedClients() > 0;
+      if (settled && wroteAfter || failing || runs.size() >= MAX_ROUNDS) {
+        return new Rounds(runs, settled && report == null ? now : null, report);
+      }
+      round =
+          lab.load(
+              options, duration, Files.createDirectory(work.resolve("round-" + (runs.size() + 1))));
+      round.start();
+      progress.println(
+          "load: round "
+              + (runs.size() + 1)
+              + " ("
+              + (settled ? "the last resume was too late in the last round" : "the cutover goes on")
+              + ")");
+    }
   }
 
   private void startLoad(LoadGenerator load) throws IOException {
@@ -215,7 +276,7 @@ public final class RouterDemo {
     progress.println(
         "load: "
             + load.duration().toSeconds()
-            + " s; the quiesce gate is approved after "
+            + " s rounds until the cutover has settled; the quiesce gate is approved after "
             + WARM_UP.toSeconds()
             + " s of writes on the source");
   }
@@ -265,10 +326,11 @@ public final class RouterDemo {
     }
     if (afterLastResume == 0) {
       problems.add(
-          "the load ended before the application wrote again after the last resume: raise"
-              + " --duration (it was "
+          "the load never wrote again after the last resume, in "
+              + MAX_ROUNDS
+              + " rounds of "
               + duration.toSeconds()
-              + " s)");
+              + " s: the application did not get through the router after the switch");
     }
     if (sides == null) {
       problems.add(
@@ -294,9 +356,9 @@ public final class RouterDemo {
   }
 
   // The end of the last resumeApplication that succeeded: the switch, or the switch back.
-  private static long lastResume(CutoverReport report) {
+  private static long lastResume(List<TimelineEntry> timeline) {
     long last = 0;
-    for (TimelineEntry e : report.timeline()) {
+    for (TimelineEntry e : timeline) {
       if ("resumeApplication".equals(e.step()) && "OK".equals(e.outcome())) {
         last = Math.max(last, e.endedAtMillis());
       }
@@ -307,6 +369,7 @@ public final class RouterDemo {
   private Result result(
       CutoverReport report,
       LoadGenerator load,
+      int rounds,
       ClientRun client,
       long after,
       long margin,
@@ -322,7 +385,8 @@ public final class RouterDemo {
         report.writeOutageMs(),
         report.applicationTarget(),
         load.commands(),
-        load.duration().toSeconds(),
+        rounds,
+        rounds * load.duration().toSeconds(),
         client,
         after,
         margin,

@@ -70,7 +70,7 @@ final class SysbenchDemoLab implements RouterDemoLab {
 
   @Override
   public Duration defaultDuration() {
-    return Duration.ofSeconds(10);
+    return Duration.ofSeconds(5);
   }
 
   @Override
