@@ -81,7 +81,7 @@ class CliInputTest {
     assertTrue(alone.err().contains("--duration is for the --router demos"), alone.toString());
     Cli.Result shortLoad = Cli.run("demo", "--router", "pgbouncer", "--duration", "2s");
     assertEquals(2, shortLoad.exitCode(), shortLoad.toString());
-    assertTrue(shortLoad.err().contains("must outlast the switch"), shortLoad.toString());
+    assertTrue(shortLoad.err().contains("runs at least 5s"), shortLoad.toString());
     Cli.Result gates =
         Cli.run("demo", "--engine", "mariadb", "--router", "haproxy", "--interactive");
     assertEquals(2, gates.exitCode(), gates.toString());
