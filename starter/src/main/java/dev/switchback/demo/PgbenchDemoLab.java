@@ -59,16 +59,6 @@ final class PgbenchDemoLab implements RouterDemoLab {
   }
 
   @Override
-  public List<String> labNames() {
-    return List.of("tools", "postgres", "pgbouncer");
-  }
-
-  @Override
-  public Duration defaultDuration() {
-    return Duration.ofSeconds(5);
-  }
-
-  @Override
   public CutoverPlan prepare(Connections connections, DemoOptions options, PrintStream progress)
       throws Exception {
     progress.println("lab: database " + DATABASE + " on both sides, role " + APP_ROLE);

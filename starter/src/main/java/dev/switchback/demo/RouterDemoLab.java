@@ -24,11 +24,18 @@ public interface RouterDemoLab {
   /** The router type ({@code --router}). */
   String router();
 
-  /** The lab script's names of the servers and tools this demo needs, started in this order. */
-  List<String> labNames();
+  /**
+   * The lab script's names of the servers and tools this demo needs, started in this order: the
+   * client tools, the engine's pair, then the router (each lab script is named after them).
+   */
+  default List<String> labNames() {
+    return List.of("tools", engine(), router());
+  }
 
-  /** How long the load runs by default: through the switch (and the rollback) with a margin. */
-  Duration defaultDuration();
+  /** How long one round of the load runs by default (rounds follow until the cutover settled). */
+  default Duration defaultDuration() {
+    return Duration.ofSeconds(5);
+  }
 
   /**
    * Drops what earlier runs left, prepares the load generator's database on the source (its own

@@ -64,16 +64,6 @@ final class SysbenchDemoLab implements RouterDemoLab {
   }
 
   @Override
-  public List<String> labNames() {
-    return List.of("tools", "mariadb", "haproxy");
-  }
-
-  @Override
-  public Duration defaultDuration() {
-    return Duration.ofSeconds(5);
-  }
-
-  @Override
   public CutoverPlan prepare(Connections connections, DemoOptions options, PrintStream progress)
       throws Exception {
     progress.println("lab: database " + DATABASE + " on both servers, user " + APP_USER);
