@@ -32,6 +32,14 @@ final class RouterDemoCommand {
       throw new CliException(
           2, "--duration " + c.duration + " is too short: one round of the load runs at least 5s");
     }
+    if (duration.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new CliException(
+          2,
+          "--duration "
+              + c.duration
+              + " is too long: one round of the load runs at most 5m (rounds follow one another"
+              + " until the cutover has settled, so a longer demo needs no longer round)");
+    }
     DemoOptions options =
         new DemoOptions(
             c.engine,

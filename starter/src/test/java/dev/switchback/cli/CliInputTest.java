@@ -82,6 +82,10 @@ class CliInputTest {
     Cli.Result shortLoad = Cli.run("demo", "--router", "pgbouncer", "--duration", "2s");
     assertEquals(2, shortLoad.exitCode(), shortLoad.toString());
     assertTrue(shortLoad.err().contains("runs at least 5s"), shortLoad.toString());
+    // An absurd round (a typo for 10s) would hold the demo, its lab and a paused cutover for days.
+    Cli.Result longLoad = Cli.run("demo", "--router", "pgbouncer", "--duration", "10d");
+    assertEquals(2, longLoad.exitCode(), longLoad.toString());
+    assertTrue(longLoad.err().contains("at most 5m"), longLoad.toString());
     Cli.Result gates =
         Cli.run("demo", "--engine", "mariadb", "--router", "haproxy", "--interactive");
     assertEquals(2, gates.exitCode(), gates.toString());
